@@ -1,0 +1,3 @@
+from techfin.cli import main
+
+main()

@@ -1,0 +1,27 @@
+"""The REST API under /api/."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from techfin.accounts.api import MeView, TokenView
+from techfin.audit.api import AuditEventViewSet
+from techfin.banks.api import BankViewSet, BranchViewSet
+from techfin.enterprises.api import DistrictViewSet, EnterpriseViewSet
+
+router = DefaultRouter()
+router.register("banks", BankViewSet, basename="bank")
+router.register("branches", BranchViewSet, basename="branch")
+router.register("districts", DistrictViewSet, basename="district")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("audit/events", AuditEventViewSet, basename="auditevent")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,251 @@
+"""Writing and verifying the audit log.
+
+Services call these explicitly (never signals), so changes made from commands and background
+jobs are logged exactly like those made from pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from techfin.audit.context import current_request_id
+from techfin.audit.models import AuditEvent, ChainHead
+
+M = TypeVar("M", bound=models.Model)
+GENESIS_HASH = "0" * 64
+
+
+class Action:
+    """Standard action names; workflow steps use their own verb (submit, accept, pay …)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+def object_type_of(obj: models.Model | type[models.Model]) -> str:
+    return obj._meta.label_lower
+
+
+def to_json_value(value: Any) -> Any:
+    """A JSON-safe, hash-stable form of a field value (Decimal and dates as strings)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The instance's concrete field values, by attribute name (FKs as ids)."""
+    wanted = set(fields) if fields is not None else None
+    result: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        # Timestamps kept by Django itself are noise in a history: the event has its own time.
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        if wanted is not None and field.name not in wanted and field.attname not in wanted:
+            continue
+        result[field.name] = to_json_value(getattr(instance, field.attname))
+    return result
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for every field whose value changed."""
+    keys = sorted(set(before) | set(after))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def _canonical(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    """SHA-256 over the event's content and the previous event's hash."""
+    payload = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "parent_type": event.parent_type,
+        "parent_id": event.parent_id,
+        "changes": event.changes,
+        "note": event.note,
+        "request_id": event.request_id,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(_canonical(payload)).hexdigest()
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    return getattr(actor, "username", str(actor))
+
+
+@transaction.atomic
+def record_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    changes: Mapping[str, Any] | None = None,
+    parent: models.Model | None = None,
+    note: str = "",
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction."""
+    # Lock the head row so concurrent appends take turns and the chain stays linear.
+    # Migration audit.0002 creates the head row; get_or_create covers a flushed test database.
+    ChainHead.objects.get_or_create(id=1)
+    head = ChainHead.objects.select_for_update().get(id=1)
+    event = AuditEvent(
+        seq=head.last_seq + 1,
+        # Truncated to the microsecond both databases keep, so the hash survives a round trip.
+        occurred_at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        action=action,
+        object_type=object_type or (object_type_of(obj) if obj is not None else ""),
+        object_id=str(object_id or (obj.pk if obj is not None else "")),
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        parent_type=object_type_of(parent) if parent is not None else "",
+        parent_id=str(parent.pk) if parent is not None else "",
+        changes=to_json_value(dict(changes or {})),
+        note=note,
+        request_id=current_request_id.get(),
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(event)
+    event.save()
+    head.last_seq = event.seq
+    head.last_hash = event.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@transaction.atomic
+def create_audited(
+    model: type[M], *, actor: Any, parent: models.Model | None = None, **values: Any
+) -> M:
+    """Create a record and log it, with every field as its 'after' value."""
+    instance = model(**values)
+    instance.full_clean()
+    instance.save()
+    after = snapshot(instance)
+    record_event(
+        actor=actor, action=Action.CREATE, obj=instance, parent=parent,
+        changes={k: [None, v] for k, v in after.items()},
+    )
+    return instance
+
+
+@transaction.atomic
+def update_audited(
+    instance: M, *, actor: Any, parent: models.Model | None = None, action: str = Action.UPDATE,
+    note: str = "", **values: Any,
+) -> tuple[M, dict[str, list[Any]]]:
+    """Change fields of a record and log what changed; nothing is logged when nothing changed."""
+    before = snapshot(instance)
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    after = snapshot(instance)
+    changes = diff(before, after)
+    if changes:
+        instance.save()
+        record_event(actor=actor, action=action, obj=instance, parent=parent, changes=changes, note=note)
+    return instance, changes
+
+
+@transaction.atomic
+def delete_audited(instance: models.Model, *, actor: Any, parent: models.Model | None = None) -> None:
+    """Delete a record and log its last values."""
+    before = snapshot(instance)
+    event_kwargs = {
+        "object_type": object_type_of(instance), "object_id": instance.pk, "object_repr": str(instance),
+    }
+    instance.delete()
+    record_event(
+        actor=actor, action=Action.DELETE, parent=parent,
+        changes={k: [v, None] for k, v in before.items()}, **event_kwargs,
+    )
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """The first place the chain is broken."""
+
+    seq: int
+    kind: str  # changed | removed | reordered | head
+    message: str
+
+
+def verify_chain(batch_size: int = 5000) -> tuple[int, ChainProblem | None]:
+    """Walk the chain in order; return how many events were checked and the first problem."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
+        if event.seq != expected_seq:
+            kind = "removed" if event.seq > expected_seq else "reordered"
+            return checked, ChainProblem(
+                expected_seq, kind,
+                f"event #{expected_seq} is missing (next event found is #{event.seq})",
+            )
+        if event.prev_hash != prev_hash:
+            return checked, ChainProblem(
+                event.seq, "reordered",
+                f"event #{event.seq} does not follow event #{event.seq - 1}: previous-hash mismatch",
+            )
+        if compute_hash(event) != event.hash:
+            return checked, ChainProblem(
+                event.seq, "changed", f"event #{event.seq} was changed: its content no longer matches its hash",
+            )
+        prev_hash = event.hash
+        expected_seq += 1
+        checked += 1
+    head = ChainHead.objects.filter(id=1).first()
+    last_seq = head.last_seq if head else 0
+    last_hash = head.last_hash if head else GENESIS_HASH
+    if last_seq != checked or last_hash != prev_hash:
+        return checked, ChainProblem(
+            checked + 1, "removed",
+            f"the chain ends at event #{checked} but its head records event #{last_seq}: "
+            "the newest events were removed or altered",
+        )
+    return checked, None
+
+
+def history_for(obj: models.Model) -> models.QuerySet[AuditEvent]:
+    """Events about an object or about its children (parent), newest first."""
+    label = object_type_of(obj)
+    pk = str(obj.pk)
+    return AuditEvent.objects.filter(
+        models.Q(object_type=label, object_id=pk) | models.Q(parent_type=label, parent_id=pk)
+    ).order_by("-seq")

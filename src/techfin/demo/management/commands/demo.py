@@ -1,0 +1,29 @@
+"""`techfin demo [--scale small|full] [--seed N]`: load the demo data and print the logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from techfin.demo.services import load_demo
+
+
+class Command(BaseCommand):
+    help = "Load deterministic demo data (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=["small", "full"], default="small")
+        parser.add_argument("--seed", type=int, default=2025)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = load_demo(scale=options["scale"], seed=options["seed"], progress=self.stdout.write)
+        if report.created:
+            made = ", ".join(f"{n} {kind}" for kind, n in sorted(report.created.items()))
+            self.stdout.write(f"Created: {made}.")
+        else:
+            self.stdout.write("Demo data already loaded; nothing changed.")
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {report.logins[0][1]}):")
+        for username, _password, name in report.logins:
+            self.stdout.write(f"  {username:<18} {name}")

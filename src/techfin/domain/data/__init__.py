@@ -1,0 +1,1 @@
+"""Reference data read with importlib.resources (e.g. ``lpr.csv``)."""

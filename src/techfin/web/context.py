@@ -1,0 +1,43 @@
+"""Navigation per role, computed from what the user may see (accounts.scoping)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from techfin.accounts.scoping import can
+from techfin.banks.models import Bank
+from techfin.enterprises.models import Enterprise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url: str
+    key: str
+
+
+def nav_items(user: Any) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    items = [NavItem(_("Home"), reverse("home"), "home")]
+    if can(user, Enterprise, "view"):
+        items.append(NavItem(_("Enterprises"), reverse("enterprise-list"), "enterprises"))
+    if can(user, Bank, "view"):
+        label = _("My bank") if user.role == "bank" else _("Partner banks")
+        items.append(NavItem(label, reverse("bank-list"), "banks"))
+    if user.sees_everything:
+        items.append(NavItem(_("Audit log"), reverse("audit-log"), "audit"))
+    items.append(NavItem(_("API"), reverse("api:docs"), "api"))
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"nav_items": []}
+    return {"nav_items": nav_items(user)}

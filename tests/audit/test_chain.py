@@ -1,0 +1,125 @@
+"""The audit log: every service write appends an event; tampering is found by verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from techfin.audit.models import AppendOnlyError, AuditEvent, ChainHead
+from techfin.audit.services import history_for, record_event, verify_chain
+from techfin.banks import services as bank_services
+from techfin.banks.models import Bank
+
+
+def _make_bank(code: str = "ICBC") -> Bank:
+    return bank_services.bank_create(actor=None, code=code, name=f"{code} 银行", bank_type="state_owned",
+                                     joined_on=dt.date(2016, 1, 1))
+
+
+@pytest.mark.django_db
+def test_create_update_delete_are_logged_with_before_and_after(world: Any) -> None:
+    manager = world.users["manager"]
+    bank = _make_bank("TEST")
+    created = history_for(bank).first()
+    assert created.action == "create"
+    assert created.changes["code"] == [None, "TEST"]
+
+    bank_services.bank_update(actor=manager, bank=bank, short_name="测试", status="suspended")
+    update = history_for(bank).first()
+    assert update.action == "update"
+    assert update.actor == manager
+    assert update.changes == {"short_name": ["", "测试"], "status": ["active", "suspended"]}
+
+    branch = bank_services.branch_create(actor=manager, bank=bank, name="测试支行")
+    bank_services.branch_delete(actor=manager, branch=branch)
+    deleted = AuditEvent.objects.filter(object_type="banks.branch", action="delete").get()
+    assert deleted.changes["name"] == ["测试支行", None]
+    assert deleted.parent_type == "banks.bank" and deleted.parent_id == str(bank.pk)
+    # The bank's history shows its branch's events too.
+    assert {e.action for e in history_for(bank)} == {"create", "update", "delete"}
+
+
+@pytest.mark.django_db
+def test_unchanged_update_logs_nothing() -> None:
+    bank = _make_bank()
+    before = AuditEvent.objects.count()
+    bank_services.bank_update(actor=None, bank=bank, name=bank.name)
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_events_are_append_only() -> None:
+    event = record_event(actor=None, action="submit", object_type="x.y", object_id=1, object_repr="x")
+    event.note = "changed"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+
+
+@pytest.mark.django_db
+def test_intact_chain_verifies() -> None:
+    for i in range(5):
+        _make_bank(f"B{i}")
+    checked, problem = verify_chain()
+    assert problem is None
+    assert checked == AuditEvent.objects.count() == 5
+    call_command("audit", "verify")
+
+
+def _sql(statement: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+@pytest.mark.django_db
+def test_changed_event_is_reported_by_number() -> None:
+    for i in range(5):
+        _make_bank(f"B{i}")
+    _sql("UPDATE audit_auditevent SET changes = %s WHERE seq = %s", ['{"code": [null, "EVIL"]}', 3])
+    _checked, problem = verify_chain()
+    assert problem is not None and (problem.seq, problem.kind) == (3, "changed")
+    with pytest.raises(CommandError, match="event #3"):
+        call_command("audit", "verify")
+
+
+@pytest.mark.django_db
+def test_removed_event_is_reported() -> None:
+    for i in range(5):
+        _make_bank(f"B{i}")
+    _sql("DELETE FROM audit_auditevent WHERE seq = %s", [2])
+    _checked, problem = verify_chain()
+    assert problem is not None and (problem.seq, problem.kind) == (2, "removed")
+
+
+@pytest.mark.django_db
+def test_removed_newest_event_is_reported_through_the_head() -> None:
+    for i in range(3):
+        _make_bank(f"B{i}")
+    _sql("DELETE FROM audit_auditevent WHERE seq = %s", [3])
+    _checked, problem = verify_chain()
+    assert problem is not None and problem.seq == 3
+
+
+@pytest.mark.django_db
+def test_reordered_events_are_reported() -> None:
+    for i in range(4):
+        _make_bank(f"B{i}")
+    # Swap the content of events 2 and 3, each with a recomputed own hash: the links break.
+    _sql("UPDATE audit_auditevent SET seq = 99 WHERE seq = 2", [])
+    _sql("UPDATE audit_auditevent SET seq = 2 WHERE seq = 3", [])
+    _sql("UPDATE audit_auditevent SET seq = 3 WHERE seq = 99", [])
+    _checked, problem = verify_chain()
+    assert problem is not None and problem.seq == 2
+
+
+@pytest.mark.django_db
+def test_head_witnesses_the_last_hash() -> None:
+    _make_bank()
+    head = ChainHead.objects.get(id=1)
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert (head.last_seq, head.last_hash) == (last.seq, last.hash)

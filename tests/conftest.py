@@ -1,0 +1,89 @@
+"""Shared fixtures: a small world of two districts, two banks and a user of every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ROLES = ["anonymous", "manager", "supervisor", "district", "bank", "enterprise", "commissioner"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}, "locale": "zh-CN"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: a missing dependency must be installed, not skipped."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"CI: {len(skipped)} test(s) skipped; failing the run.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def valid_uscc(first17: str) -> str:
+    """A code with its correct GB 32100-2015 check character appended."""
+    from techfin.domain.uscc import compute_check_character
+
+    return first17 + compute_check_character(first17)
+
+
+@dataclass
+class World:
+    d_huangpu: Any
+    d_nansha: Any
+    bank_a: Any
+    bank_b: Any
+    branch_a: Any
+    branch_b: Any
+    ent_huangpu: Any
+    ent_nansha: Any
+    users: dict[str, Any]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    from techfin.accounts.models import Role, User
+    from techfin.banks import services as bank_services
+    from techfin.enterprises import services as ent_services
+
+    hp = ent_services.district_upsert(actor=None, code="440112", name_zh="黄埔区", name_en="Huangpu")
+    ns = ent_services.district_upsert(actor=None, code="440115", name_zh="南沙区", name_en="Nansha")
+    bank_a = bank_services.bank_create(actor=None, code="ICBC", name="中国工商银行广州分行", short_name="工商银行",
+                                       bank_type="state_owned", joined_on=dt.date(2015, 12, 1))
+    bank_b = bank_services.bank_create(actor=None, code="CCB", name="中国建设银行广州分行", short_name="建设银行",
+                                       bank_type="state_owned", joined_on=dt.date(2015, 12, 1))
+    branch_a = bank_services.branch_create(actor=None, bank=bank_a, name="工商银行黄埔科技支行", district=hp)
+    branch_b = bank_services.branch_create(actor=None, bank=bank_b, name="建设银行南沙科技支行", district=ns)
+    e_hp = ent_services.enterprise_create(actor=None, uscc=valid_uscc("91440112MA59AAAA1"), name="广州黄埔芯片有限公司",
+                                          district=hp)
+    e_ns = ent_services.enterprise_create(actor=None, uscc=valid_uscc("91440115MA59BBBB2"), name="广州南沙新材料有限公司",
+                                          district=ns)
+    users = {
+        "manager": User.objects.create_user("t_manager", password="pw", role=Role.MANAGER),
+        "supervisor": User.objects.create_user("t_supervisor", password="pw", role=Role.SUPERVISOR),
+        "district": User.objects.create_user("t_district", password="pw", role=Role.DISTRICT, district=hp),
+        "bank": User.objects.create_user("t_bank", password="pw", role=Role.BANK, bank=bank_a),
+        "enterprise": User.objects.create_user("t_enterprise", password="pw", role=Role.ENTERPRISE,
+                                               enterprise=e_hp),
+        "commissioner": User.objects.create_user("t_commissioner", password="pw", role=Role.COMMISSIONER),
+    }
+    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users)

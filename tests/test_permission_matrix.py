@@ -1,0 +1,150 @@
+"""Walk every URL of the pages and the API with every role and check the answer.
+
+The table below names every URL pattern of techfin; a pattern missing from it fails the
+completeness test, so a new page or endpoint cannot escape the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import ROLES, World
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # URL name, namespaced for the API
+    method: str
+    kwargs: Callable[[World], dict[str, Any]]
+    expected: dict[str, int]  # role -> status
+    label: str = ""
+    query: str = ""
+    data: Callable[[World], dict[str, Any]] | None = None
+
+
+def expect(default: int, anonymous: int | None = None, **by_role: int) -> dict[str, int]:
+    result = dict.fromkeys(ROLES, default)
+    if anonymous is not None:
+        result["anonymous"] = anonymous
+    result.update(by_role)
+    return result
+
+
+def none(_w: World) -> dict[str, Any]:
+    return {}
+
+
+LOGIN = 302  # pages redirect the anonymous to the login page
+API_ANON = 401
+OWN_BANK = lambda w: {"pk": w.bank_a.pk}  # noqa: E731
+OTHER_BANK = lambda w: {"pk": w.bank_b.pk}  # noqa: E731
+
+CASES: list[Case] = [
+    # --- pages ---
+    Case("home", "get", none, expect(200, LOGIN)),
+    Case("login", "get", none, expect(302, 200)),
+    Case("logout", "get", none, expect(405)),
+    Case("set-language", "post", none, expect(302), data=lambda w: {"language": "en"}),
+    Case("bank-list", "get", none, expect(200, LOGIN)),
+    Case("bank-create", "get", none, expect(403, LOGIN, manager=200)),
+    Case("bank-detail", "get", OWN_BANK, expect(200, LOGIN), "own bank"),
+    Case("bank-detail", "get", OTHER_BANK, expect(200, LOGIN, bank=404), "other bank"),
+    Case("bank-edit", "get", OWN_BANK, expect(403, LOGIN, manager=200), "own bank"),
+    Case("bank-edit", "get", OTHER_BANK, expect(403, LOGIN, manager=200, bank=404), "other bank"),
+    Case("branch-create", "get", lambda w: {"bank_pk": w.bank_b.pk}, expect(403, LOGIN, manager=200, bank=404)),
+    Case("branch-edit", "get", lambda w: {"pk": w.branch_b.pk}, expect(403, LOGIN, manager=200, bank=404)),
+    Case("branch-delete", "post", lambda w: {"pk": w.branch_b.pk}, expect(403, LOGIN, manager=302, bank=404)),
+    Case("enterprise-list", "get", none, expect(200, LOGIN, bank=403, commissioner=403)),
+    Case("enterprise-detail", "get", lambda w: {"pk": w.ent_huangpu.pk},
+         expect(200, LOGIN, bank=404, commissioner=404), "in Huangpu"),
+    Case("enterprise-detail", "get", lambda w: {"pk": w.ent_nansha.pk},
+         expect(404, LOGIN, manager=200, supervisor=200), "in Nansha"),
+    Case("audit-log", "get", none, expect(403, LOGIN, manager=200, supervisor=200)),
+    Case("object-history", "get", lambda w: {"object_type": "banks.bank", "object_id": w.bank_b.pk},
+         expect(200, LOGIN, bank=404), "other bank"),
+    Case("object-history", "get", lambda w: {"object_type": "enterprises.enterprise",
+                                             "object_id": w.ent_nansha.pk},
+         expect(404, LOGIN, manager=200, supervisor=200), "enterprise in Nansha"),
+    Case("object-history", "get", lambda w: {"object_type": "audit.auditevent", "object_id": "1"},
+         expect(404, LOGIN, manager=200, supervisor=200), "an unscoped model"),
+    # --- API ---
+    Case("api:api-root", "get", none, expect(200, API_ANON)),
+    Case("api:schema", "get", none, expect(200)),
+    Case("api:docs", "get", none, expect(200)),
+    Case("api:token", "post", none, expect(400), "wrong password",
+         data=lambda w: {"username": "t_manager", "password": "wrong"}),
+    Case("api:me", "get", none, expect(200, API_ANON)),
+    Case("api:bank-list", "get", none, expect(200, API_ANON)),
+    Case("api:bank-list", "post", none, expect(403, API_ANON, manager=201), "create",
+         data=lambda w: {"code": "NEW", "name": "新银行", "bank_type": "other", "joined_on": "2025-01-01"}),
+    Case("api:bank-detail", "get", OWN_BANK, expect(200, API_ANON), "own bank"),
+    Case("api:bank-detail", "get", OTHER_BANK, expect(200, API_ANON, bank=404), "other bank"),
+    Case("api:bank-detail", "patch", OTHER_BANK, expect(403, API_ANON, manager=200, bank=404), "other bank",
+         data=lambda w: {"short_name": "改名"}),
+    Case("api:bank-detail", "delete", OTHER_BANK, expect(403, API_ANON, manager=204, bank=404), "other bank"),
+    Case("api:branch-list", "get", none, expect(200, API_ANON)),
+    Case("api:branch-detail", "get", lambda w: {"pk": w.branch_b.pk}, expect(200, API_ANON, bank=404)),
+    Case("api:branch-detail", "delete", lambda w: {"pk": w.branch_b.pk},
+         expect(403, API_ANON, manager=204, bank=404)),
+    Case("api:district-list", "get", none, expect(200, API_ANON)),
+    Case("api:district-detail", "get", lambda w: {"pk": w.d_nansha.pk}, expect(200, API_ANON)),
+    Case("api:enterprise-list", "get", none, expect(200, API_ANON)),
+    Case("api:enterprise-detail", "get", lambda w: {"pk": w.ent_nansha.pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "in Nansha"),
+    Case("api:enterprise-detail", "patch", lambda w: {"pk": w.ent_huangpu.pk},
+         expect(403, API_ANON, manager=200, bank=404, commissioner=404), "in Huangpu",
+         data=lambda w: {"address": "科学城1号"}),
+    Case("api:auditevent-list", "get", none, expect(200, API_ANON)),
+    Case("api:auditevent-list", "get", none, expect(200, API_ANON, bank=404), "history of other bank",
+         query="object_type=banks.bank&object_id={bank_b}"),
+    Case("api:auditevent-detail", "get", lambda w: {"seq": 1}, expect(404, API_ANON, manager=200, supervisor=200)),
+]
+
+
+def _case_id(case: Case) -> str:
+    return f"{case.method.upper()} {case.name}{' (' + case.label + ')' if case.label else ''}"
+
+
+def _all_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    missing = _all_url_names() - {c.name for c in CASES}
+    assert not missing, f"URLs without a permission case: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_permission_matrix(case: Case, role: str, world: World, client: Any) -> None:
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    url = reverse(case.name, kwargs=case.kwargs(world))
+    if case.query:
+        url += "?" + case.query.format(bank_b=world.bank_b.pk)
+    data = case.data(world) if case.data else None
+    call = getattr(client, case.method)
+    if case.name.startswith("api:") and case.method in {"post", "patch", "put"}:
+        response = call(url, data=data, content_type="application/json")
+    else:
+        response = call(url, data=data) if data is not None else call(url)
+    assert response.status_code == case.expected[role], (
+        f"{role} {case.method.upper()} {url}: got {response.status_code}, expected {case.expected[role]}"
+    )
