@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "techfin.tabular",
     "techfin.accounts",
     "techfin.audit",
     "techfin.enterprises",
