@@ -102,6 +102,9 @@ TEMPLATES = [
     },
 ]
 
+if "TECHFIN_DATABASE_URL" not in os.environ:
+    # The embedded default: a SQLite file under ./var, created on first use.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("TECHFIN_DATABASE_URL", f"sqlite:///{VAR_DIR / 'techfin.sqlite3'}"),
