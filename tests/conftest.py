@@ -57,6 +57,7 @@ class World:
     ent_huangpu: Any
     ent_nansha: Any
     users: dict[str, Any]
+    job_b: Any
 
 
 @pytest.fixture
@@ -86,4 +87,7 @@ def world(db: Any) -> World:
                                                enterprise=e_hp),
         "commissioner": User.objects.create_user("t_commissioner", password="pw", role=Role.COMMISSIONER),
     }
-    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users)
+    from techfin.jobs.models import Job
+
+    job_b = Job.objects.create(kind="test", title="job of bank B", bank=bank_b)
+    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b)

@@ -72,6 +72,8 @@ CASES: list[Case] = [
          expect(404, LOGIN, manager=200, supervisor=200), "enterprise in Nansha"),
     Case("object-history", "get", lambda w: {"object_type": "audit.auditevent", "object_id": "1"},
          expect(404, LOGIN, manager=200, supervisor=200), "an unscoped model"),
+    Case("job-detail", "get", lambda w: {"pk": w.job_b.pk}, expect(404, LOGIN, manager=200, supervisor=200),
+         "other bank's job"),
     # --- API ---
     Case("api:api-root", "get", none, expect(200, API_ANON)),
     Case("api:schema", "get", none, expect(200)),

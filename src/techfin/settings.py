@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "techfin.tabular",
     "techfin.accounts",
     "techfin.audit",
+    "techfin.jobs",
     "techfin.enterprises",
     "techfin.banks",
     "techfin.demo",
@@ -190,6 +191,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A file cache shared by the web server and the worker on one machine carries job progress.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("TECHFIN_CACHE_DIR", str(VAR_DIR / "cache")),
+    }
+}
 
 LOGGING = {
     "version": 1,

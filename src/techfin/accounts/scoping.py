@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from techfin.accounts.models import Role
@@ -29,13 +29,16 @@ class ScopeRule:
 
     `bank`, `district` and `enterprise` are ORM lookup paths to the primary key of the user's
     bank, district or enterprise (or `ALL`, or None for nothing). `commissioner` is `ALL` or
-    None until workstations exist. `editors` are the roles that may change records in scope.
+    None until workstations exist. `owner` is a lookup to a user: whoever it names sees the
+    record whatever their role (e.g. the officer who started a job). `editors` are the roles
+    that may change records in scope.
     """
 
     bank: str | None = None
     district: str | None = None
     enterprise: str | None = None
     commissioner: str | None = None
+    owner: str | None = None
     editors: frozenset[str] = field(default_factory=lambda: frozenset({Role.MANAGER}))
 
 
@@ -81,13 +84,20 @@ def restrict(queryset: QuerySet[M], user: Any, action: Action = "view") -> Query
     if rule is None:
         return queryset.none()
     path, bound_to = _scope_path(user, rule)
-    if path is None:
-        return queryset.none()
     if path == ALL:
         return queryset
-    narrowed = queryset.filter(**{path: bound_to})
+    if path is None and rule.owner is None:
+        return queryset.none()
+    conditions = []
+    if path is not None:
+        conditions.append(Q(**{path: bound_to}))
+    if rule.owner is not None:
+        conditions.append(Q(**{rule.owner: user.pk}))
+    condition = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
+    narrowed = queryset.filter(condition)
     # A lookup through a to-many relation can repeat a row.
-    return narrowed.distinct() if "__" in path else narrowed
+    joins = [p for p in (path, rule.owner) if p]
+    return narrowed.distinct() if any("__" in p for p in joins) else narrowed
 
 
 def can(user: Any, model: type[Model], action: Action) -> bool:

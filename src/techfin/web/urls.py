@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("techfin.enterprises.urls")),
     path("", include("techfin.banks.urls")),
     path("", include("techfin.audit.urls")),
+    path("", include("techfin.jobs.urls")),
 ]
