@@ -19,11 +19,10 @@ class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class AutoSchema(BaseAutoSchema):
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         bodies: dict[str, Any] = super()._get_response_bodies(direction)
-        codes = ["401", "403"]
+        # 404 everywhere: a detail outside scope, and a list page past the end.
+        codes = ["401", "403", "404"]
         if self.method in ("POST", "PUT", "PATCH") or self._is_list_view():
             codes.insert(0, "400")
-        if not (self.method == "POST" or self._is_list_view()) or "{" in self.path:
-            codes.append("404")
         for code in codes:
             bodies.setdefault(code, self._get_response_for_code(ErrorSerializer, code))
         return bodies

@@ -56,12 +56,12 @@ class BankViewSet(ScopedModelViewSet):
         return banks_for_user(self.request.user)
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.bank_create(actor=self.request.user, **serializer.validated_data)
+        bank = services.bank_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.scoped_queryset().get(pk=bank.pk)  # with its branch count
 
     def perform_update(self, serializer: Any) -> None:
-        serializer.instance = services.bank_update(
-            actor=self.request.user, bank=serializer.instance, **serializer.validated_data
-        )
+        bank = services.bank_update(actor=self.request.user, bank=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.scoped_queryset().get(pk=bank.pk)
 
     def perform_destroy(self, instance: Bank) -> None:
         # Banks leave the programme by status, never by deletion: their loans stay on record.
