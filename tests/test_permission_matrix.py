@@ -105,7 +105,110 @@ CASES: list[Case] = [
     Case("api:auditevent-list", "get", none, expect(200, API_ANON, bank=404), "history of other bank",
          query="object_type=banks.bank&object_id={bank_b}"),
     Case("api:auditevent-detail", "get", lambda w: {"seq": 1}, expect(404, API_ANON, manager=200, supervisor=200)),
+    # --- enterprise registry and profile (issue 3) ---
+    Case("enterprise-create", "get", none, expect(403, LOGIN, manager=200)),
+    Case("enterprise-edit", "get", lambda w: {"pk": w.ent_huangpu.pk},
+         expect(403, LOGIN, manager=200, bank=404, commissioner=404), "in Huangpu"),
+    Case("enterprise-edit", "get", lambda w: {"pk": w.ent_nansha.pk},
+         expect(404, LOGIN, manager=200, supervisor=403), "in Nansha"),
+    Case("qualification-create", "get", lambda w: {"enterprise_pk": w.ent_nansha.pk},
+         expect(404, LOGIN, manager=200, supervisor=403), "in Nansha"),
+    Case("qualification-edit", "get", lambda w: {"pk": _qualification(w.ent_nansha).pk},
+         expect(404, LOGIN, manager=200, supervisor=403), "in Nansha"),
+    Case("qualification-delete", "post", lambda w: {"pk": _qualification(w.ent_nansha).pk},
+         expect(404, LOGIN, manager=302, supervisor=403), "in Nansha"),
+    Case("indicator-report-create", "get", lambda w: {"enterprise_pk": w.ent_huangpu.pk},
+         expect(403, LOGIN, manager=200, bank=404, commissioner=404), "in Huangpu"),
+    Case("indicator-report-edit", "get", lambda w: {"pk": _report(w.ent_nansha).pk},
+         expect(404, LOGIN, manager=200, supervisor=403), "in Nansha"),
+    Case("indicator-report-delete", "post", lambda w: {"pk": _report(w.ent_nansha).pk},
+         expect(404, LOGIN, manager=302, supervisor=403), "in Nansha"),
+    Case("risk-event-create", "get", lambda w: {"enterprise_pk": w.ent_nansha.pk},
+         expect(404, LOGIN, manager=200, supervisor=403), "in Nansha"),
+    Case("risk-event-edit", "get", lambda w: {"pk": _risk_event(w.ent_huangpu).pk},
+         expect(403, LOGIN, manager=200, bank=404, commissioner=404), "in Huangpu"),
+    Case("risk-event-delete", "post", lambda w: {"pk": _risk_event(w.ent_nansha).pk},
+         expect(404, LOGIN, manager=302, supervisor=403), "in Nansha"),
+    Case("api:enterprise-list", "post", none, expect(403, API_ANON, manager=201), "create",
+         data=lambda w: {"uscc": _new_uscc(), "name": "广州新注册科技有限公司", "district": w.d_huangpu.pk}),
+    Case("api:enterprise-verdicts", "get", lambda w: {"pk": w.ent_huangpu.pk},
+         expect(200, API_ANON, bank=404, commissioner=404), "in Huangpu"),
+    Case("api:enterprise-verdicts", "get", lambda w: {"pk": w.ent_nansha.pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "in Nansha"),
+    Case("api:enterprise-indicators", "get", lambda w: {"pk": w.ent_nansha.pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "in Nansha"),
+    Case("api:qualificationkind-list", "get", none, expect(200, API_ANON)),
+    Case("api:qualificationkind-detail", "get", lambda w: {"pk": _kind("high_tech").pk}, expect(200, API_ANON)),
+    Case("api:qualification-list", "get", none, expect(200, API_ANON)),
+    Case("api:qualification-list", "post", none, expect(403, API_ANON, manager=201), "create in Huangpu",
+         data=lambda w: {"enterprise": w.ent_huangpu.pk, "kind": "specialised", "valid_from": "2024-07-01"}),
+    Case("api:qualification-detail", "get", lambda w: {"pk": _qualification(w.ent_nansha).pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "in Nansha"),
+    Case("api:qualification-detail", "patch", lambda w: {"pk": _qualification(w.ent_huangpu).pk},
+         expect(403, API_ANON, manager=200, bank=404, commissioner=404), "in Huangpu",
+         data=lambda w: {"remarks": "复核"}),
+    Case("api:qualification-detail", "delete", lambda w: {"pk": _qualification(w.ent_nansha).pk},
+         expect(404, API_ANON, manager=204, supervisor=403), "in Nansha"),
+    Case("api:indicatorreport-list", "get", none, expect(200, API_ANON)),
+    Case("api:indicatorreport-list", "post", none, expect(403, API_ANON, manager=201), "create in Huangpu",
+         data=lambda w: {"enterprise": w.ent_huangpu.pk, "year": 2024, "source": "tax",
+                         "obtained_on": "2025-05-31", "employees": 10}),
+    Case("api:indicatorreport-detail", "get", lambda w: {"pk": _report(w.ent_nansha).pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "in Nansha"),
+    Case("api:indicatorreport-detail", "delete", lambda w: {"pk": _report(w.ent_huangpu).pk},
+         expect(403, API_ANON, manager=204, bank=404, commissioner=404), "in Huangpu"),
+    Case("api:riskevent-list", "get", none, expect(200, API_ANON)),
+    Case("api:riskevent-list", "post", none, expect(403, API_ANON, manager=201), "create in Huangpu",
+         data=lambda w: {"enterprise": w.ent_huangpu.pk, "kind": "lawsuit", "source": "court",
+                         "start_on": "2025-01-02"}),
+    Case("api:riskevent-detail", "get", lambda w: {"pk": _risk_event(w.ent_huangpu).pk},
+         expect(200, API_ANON, bank=404, commissioner=404), "in Huangpu"),
+    Case("api:riskevent-detail", "patch", lambda w: {"pk": _risk_event(w.ent_nansha).pk},
+         expect(404, API_ANON, manager=200, supervisor=403), "in Nansha", data=lambda w: {"description": "和解"}),
 ]
+
+
+# Records of the enterprise registry cases, made when a case needs them (issue 3).
+def _kind(code: str) -> Any:
+    from techfin.enterprises.models import QualificationKind
+
+    return QualificationKind.objects.get(code=code)
+
+
+def _qualification(enterprise: Any) -> Any:
+    import datetime as dt
+
+    from techfin.enterprises import services
+
+    found = enterprise.qualifications.first()
+    return found or services.qualification_create(actor=None, enterprise=enterprise, kind=_kind("specialised"),
+                                                  valid_from=dt.date(2024, 7, 1))
+
+
+def _report(enterprise: Any) -> Any:
+    import datetime as dt
+
+    from techfin.enterprises import services
+
+    found = enterprise.indicator_reports.first()
+    return found or services.indicator_report_create(actor=None, enterprise=enterprise, year=2024, source="tax",
+                                                     obtained_on=dt.date(2025, 5, 31), employees=20)
+
+
+def _risk_event(enterprise: Any) -> Any:
+    import datetime as dt
+
+    from techfin.enterprises import services
+
+    found = enterprise.risk_events.first()
+    return found or services.risk_event_create(actor=None, enterprise=enterprise, kind="lawsuit", source="court",
+                                               start_on=dt.date(2025, 1, 1))
+
+
+def _new_uscc() -> str:
+    from tests.conftest import valid_uscc
+
+    return valid_uscc("91440112MA59YYYY9")
 
 
 def _case_id(case: Case) -> str:

@@ -9,13 +9,24 @@ from rest_framework.routers import DefaultRouter
 from techfin.accounts.api import MeView, TokenView
 from techfin.audit.api import AuditEventViewSet
 from techfin.banks.api import BankViewSet, BranchViewSet
-from techfin.enterprises.api import DistrictViewSet, EnterpriseViewSet
+from techfin.enterprises.api import (
+    DistrictViewSet,
+    EnterpriseViewSet,
+    IndicatorReportViewSet,
+    QualificationKindViewSet,
+    QualificationViewSet,
+    RiskEventViewSet,
+)
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
 router.register("branches", BranchViewSet, basename="branch")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("qualification-kinds", QualificationKindViewSet, basename="qualificationkind")
+router.register("qualifications", QualificationViewSet, basename="qualification")
+router.register("indicator-reports", IndicatorReportViewSet, basename="indicatorreport")
+router.register("risk-events", RiskEventViewSet, basename="riskevent")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
 
 urlpatterns = [

@@ -13,14 +13,24 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import transaction
+from django.utils import timezone
 
 from techfin.accounts.models import Role, User
 from techfin.banks import services as bank_services
 from techfin.banks.models import Bank, Branch
 from techfin.demo import reference
+from techfin.demo.profiles import ProfilePlan, plan_profile
 from techfin.domain import uscc
 from techfin.enterprises import services as enterprise_services
-from techfin.enterprises.models import District, Enterprise
+from techfin.enterprises.models import (
+    District,
+    Enterprise,
+    IndicatorReport,
+    Qualification,
+    QualificationKind,
+    RiskEvent,
+)
+from techfin.enterprises.verdicts import PREFETCH
 
 Scale = Literal["small", "full"]
 ENTERPRISES_BY_SCALE: dict[str, int] = {"small": 300, "full": 13281}
@@ -104,18 +114,99 @@ def plan_enterprises(count: int, seed: int) -> list[EnterpriseSpec]:
     return specs
 
 
-def _enterprises(report: DemoReport, districts: dict[str, District], count: int, seed: int) -> list[Enterprise]:
+def _details_differ(enterprise: Enterprise, details: dict[str, Any]) -> bool:
+    for name, value in details.items():
+        current = enterprise.industry_tags if name == "industry_tags" else getattr(enterprise, name)
+        if (sorted(current) if name == "industry_tags" else current) != (
+                sorted(value) if name == "industry_tags" else value):
+            return True
+    return False
+
+
+def _existing_keys(enterprise_ids: list[int]) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """Natural keys of the profile records the enterprises already have (three queries)."""
+    qualifications = {(eid, code, number or start.isoformat()) for eid, code, number, start in
+                      Qualification.objects.filter(enterprise_id__in=enterprise_ids)
+                      .values_list("enterprise_id", "kind__code", "number", "valid_from")}
+    reports = set(IndicatorReport.objects.filter(enterprise_id__in=enterprise_ids)
+                  .values_list("enterprise_id", "year", "source", "obtained_on"))
+    risks = set(RiskEvent.objects.filter(enterprise_id__in=enterprise_ids)
+                .values_list("enterprise_id", "kind", "start_on", "reference"))
+    return qualifications, reports, risks
+
+
+def _profile(report: DemoReport, enterprise: Enterprise, plan: ProfilePlan, kinds: dict[str, QualificationKind],
+             keys: tuple[set[tuple[Any, ...]], set[tuple[Any, ...]], set[tuple[Any, ...]]]) -> bool:
+    """Create the planned profile records the enterprise lacks; True if anything was written."""
+    qualification_keys, report_keys, risk_keys = keys
+    written = False
+    for q in plan.qualifications:
+        if (enterprise.pk, *q.key) in qualification_keys:
+            continue
+        enterprise_services.qualification_create(
+            actor=None, enterprise=enterprise, refresh=False, kind=kinds[q.kind], number=q.number,
+            valid_from=q.valid_from, issued_on=q.issued_on, year=q.year, issuer=q.issuer)
+        report.count("qualifications")
+        written = True
+    for r in plan.reports:
+        if (enterprise.pk, *r.key) in report_keys:
+            continue
+        enterprise_services.indicator_report_create(
+            actor=None, enterprise=enterprise, refresh=False, year=r.year, source=r.source,
+            obtained_on=r.obtained_on, **dict(r.values))
+        report.count("indicator reports")
+        written = True
+    for e in plan.risks:
+        if (enterprise.pk, *e.key) in risk_keys:
+            continue
+        enterprise_services.risk_event_create(
+            actor=None, enterprise=enterprise, refresh=False, kind=e.kind, source=e.source, reference=e.reference,
+            start_on=e.start_on, end_on=e.end_on, amount=e.amount, description=e.description)
+        report.count("risk events")
+        written = True
+    return written
+
+
+CHUNK = 500
+
+
+def _enterprises(report: DemoReport, districts: dict[str, District], count: int, seed: int, as_of: dt.date,
+                 say: Callable[[str], None]) -> list[Enterprise]:
+    """The planned enterprises with their profiles, created where missing, in chunks of one
+    transaction each; the verdict summaries of the enterprises written to are refreshed once."""
     existing = {e.uscc: e for e in Enterprise.objects.all()}
+    kinds = {k.code: k for k in QualificationKind.objects.all()}
+    specs = plan_enterprises(count, seed)
     result = []
-    for spec in plan_enterprises(count, seed):
-        enterprise = existing.get(spec.uscc)
-        if enterprise is None:
-            enterprise = enterprise_services.enterprise_create(
-                actor=None, uscc=spec.uscc, name=spec.name, district=districts[spec.district_code],
-                founded_on=spec.founded_on, address=spec.address,
-            )
-            report.count("enterprises")
-        result.append(enterprise)
+    for first in range(0, len(specs), CHUNK):
+        chunk = specs[first:first + CHUNK]
+        with transaction.atomic():
+            keys = _existing_keys([existing[s.uscc].pk for s in chunk if s.uscc in existing])
+            touched = []
+            for spec in chunk:
+                plan = plan_profile(uscc=spec.uscc, name=spec.name, district_code=spec.district_code,
+                                    founded_on=spec.founded_on, seed=seed, as_of=as_of)
+                enterprise = existing.get(spec.uscc)
+                written = False
+                if enterprise is None:
+                    enterprise = enterprise_services.enterprise_create(
+                        actor=None, refresh=False, uscc=spec.uscc, name=spec.name,
+                        district=districts[spec.district_code], founded_on=spec.founded_on, address=spec.address,
+                        **plan.details)
+                    report.count("enterprises")
+                    written = True
+                elif _details_differ(enterprise, plan.details):
+                    enterprise_services.enterprise_update(actor=None, enterprise=enterprise, refresh=False,
+                                                          **plan.details)
+                    written = True
+                written = _profile(report, enterprise, plan, kinds, keys) or written
+                if written:
+                    touched.append(enterprise.pk)
+                result.append(enterprise)
+            for enterprise in Enterprise.objects.filter(pk__in=touched).select_related("district") \
+                    .prefetch_related(*PREFETCH):
+                enterprise_services.enterprise_refresh_summary(enterprise, on=as_of)
+        say(f"{min(first + CHUNK, len(specs))} of {len(specs)} enterprises ready")
     return result
 
 
@@ -140,18 +231,21 @@ def _users(report: DemoReport, districts: dict[str, District], banks: dict[str, 
     _user(report, "commissioner", "科技金融特派员 · 赵特派员", Role.COMMISSIONER)
 
 
-def load_demo(*, scale: Scale = "small", seed: int = 2025,
+def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None = None,
               progress: Callable[[str], None] | None = None) -> DemoReport:
-    """Load the demo data set; safe to run again (it then changes nothing)."""
+    """Load the demo data set; safe to run again (it then changes nothing).
+
+    Profiles are dated relative to `as_of` (default today), so a run in a later year adds that
+    year's indicators and registrations to the same enterprises.
+    """
     report = DemoReport()
     say = progress or (lambda _msg: None)
+    as_of = as_of or timezone.localdate()
     with transaction.atomic():
         districts = _districts(report)
         banks = _banks(report, districts)
     say("districts and banks ready")
-    with transaction.atomic():
-        enterprises = _enterprises(report, districts, ENTERPRISES_BY_SCALE[scale], seed)
-    say(f"{len(enterprises)} enterprises ready")
+    enterprises = _enterprises(report, districts, ENTERPRISES_BY_SCALE[scale], seed, as_of, say)
     with transaction.atomic():
         _users(report, districts, banks, enterprises)
     return report

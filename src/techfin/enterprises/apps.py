@@ -8,9 +8,20 @@ class EnterprisesConfig(AppConfig):
 
     def ready(self) -> None:
         from techfin.accounts.scoping import ALL, ScopeRule, register_scope
-        from techfin.enterprises.models import District, Enterprise
+        from techfin.enterprises.models import (
+            District,
+            Enterprise,
+            IndicatorReport,
+            Qualification,
+            QualificationKind,
+            RiskEvent,
+        )
 
-        # Districts are reference data every role may read.
+        # Districts and the list of qualification kinds are reference data every role may read.
         register_scope(District, ScopeRule(bank=ALL, district=ALL, enterprise=ALL, commissioner=ALL))
-        # A bank sees enterprises only through its own loans (once filings exist).
+        register_scope(QualificationKind, ScopeRule(bank=ALL, district=ALL, enterprise=ALL, commissioner=ALL))
+        # A bank sees enterprises only through its own loans (once filings exist): none for now.
         register_scope(Enterprise, ScopeRule(district="district", enterprise="id"))
+        # An enterprise's profile records follow the enterprise.
+        for model in (Qualification, IndicatorReport, RiskEvent):
+            register_scope(model, ScopeRule(district="enterprise__district", enterprise="enterprise"))

@@ -4,5 +4,18 @@ from techfin.enterprises import views
 
 urlpatterns = [
     path("enterprises/", views.enterprise_list, name="enterprise-list"),
+    path("enterprises/new/", views.enterprise_create, name="enterprise-create"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
+    path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise-edit"),
+    path("enterprises/<int:enterprise_pk>/qualifications/new/", views.qualification_create,
+         name="qualification-create"),
+    path("qualifications/<int:pk>/edit/", views.qualification_edit, name="qualification-edit"),
+    path("qualifications/<int:pk>/delete/", views.qualification_delete, name="qualification-delete"),
+    path("enterprises/<int:enterprise_pk>/indicators/new/", views.indicator_report_create,
+         name="indicator-report-create"),
+    path("indicators/<int:pk>/edit/", views.indicator_report_edit, name="indicator-report-edit"),
+    path("indicators/<int:pk>/delete/", views.indicator_report_delete, name="indicator-report-delete"),
+    path("enterprises/<int:enterprise_pk>/risk-events/new/", views.risk_event_create, name="risk-event-create"),
+    path("risk-events/<int:pk>/edit/", views.risk_event_edit, name="risk-event-edit"),
+    path("risk-events/<int:pk>/delete/", views.risk_event_delete, name="risk-event-delete"),
 ]

@@ -1,15 +1,53 @@
-"""Pages of the enterprise registry (企业库) and profile (企业画像)."""
+"""Pages of the enterprise registry (企业库) and profile (企业画像).
+
+Thin: parse the request, call a query or a service, render. What the profile shows is put
+together by `profile.build_profile`.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from techfin.accounts.scoping import get_or_404
-from techfin.enterprises.models import Enterprise
-from techfin.enterprises.queries import districts_for_user, enterprises_for_user
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from techfin.accounts.scoping import can, get_or_404
+from techfin.enterprises import industries, services
+from techfin.enterprises.forms import (
+    EnterpriseForm,
+    IndicatorReportForm,
+    QualificationForm,
+    RiskEventForm,
+    apply_errors,
+)
+from techfin.enterprises.models import (
+    Enterprise,
+    IndicatorReport,
+    IndustryTag,
+    Qualification,
+    RiskEvent,
+    SizeClass,
+)
+from techfin.enterprises.parsing import date_value
+from techfin.enterprises.profile import build_profile, export_rows
+from techfin.enterprises.queries import (
+    RegistryFilter,
+    districts_for_user,
+    enterprise_for_profile,
+    enterprises_for_user,
+    indicator_reports_for_user,
+    qualification_kinds_for_user,
+    qualifications_for_user,
+    risk_events_for_user,
+)
 from techfin.pages import list_template, paginate, require
 from techfin.tabular.exports import export_response
 
@@ -17,25 +55,231 @@ from techfin.tabular.exports import export_response
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Enterprise, "view")
-    enterprises = enterprises_for_user(request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        enterprises = enterprises.filter(Q(uscc__icontains=q) | Q(name__icontains=q))
-    district = request.GET.get("district", "")
-    if district.isdigit():
-        enterprises = enterprises.filter(district_id=int(district))
+    filters = RegistryFilter.from_params(request.GET)
+    enterprises = filters.apply(enterprises_for_user(request.user))
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
-        rows = ([e.uscc, e.name, e.district.name_zh, e.address, e.founded_on] for e in enterprises.iterator())
-        return export_response(fmt, "enterprises",
-                               ["统一社会信用代码", "企业名称", "所在区", "地址", "成立日期"], rows)
-    context = {"page": paginate(request, enterprises), "q": q, "district": district,
-               "districts": districts_for_user(request.user)}
+        headers, rows = export_rows(enterprises, timezone.localdate())
+        return export_response(fmt, "enterprises", headers, rows)
+    held_today = Prefetch("qualifications", to_attr="held_today", queryset=Qualification.objects.held_on(
+        timezone.localdate()).select_related("kind").order_by("kind__sort_order", "valid_from"))
+    context = {
+        "page": paginate(request, enterprises.prefetch_related(held_today)), "f": filters,
+        "districts": districts_for_user(request.user),
+        "sections": industries.sections(),
+        "divisions": industries.divisions(filters.section or None),
+        "kinds": qualification_kinds_for_user(request.user),
+        "size_classes": SizeClass.choices,
+        "tags": [("iab", _("IAB (all)")), ("nem", _("NEM (all)")), *IndustryTag.choices],
+        "can_change": can(request.user, Enterprise, "change"),
+    }
     return render(request, list_template(request, "enterprises/enterprise_list.html",
                                          "enterprises/_enterprise_table.html"), context)
 
 
 @login_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = enterprise_for_profile(request.user, pk)
+    try:
+        on = date_value(request.GET.get("on")) or timezone.localdate()
+    except ValidationError:
+        on = timezone.localdate()
+    context: dict[str, Any] = {
+        "enterprise": enterprise, "p": build_profile(enterprise, on),
+        "can_change": can(request.user, Enterprise, "change"),
+    }
+    return render(request, "enterprises/enterprise_detail.html", context)
+
+
+def _form_page(request: HttpRequest, form: Any, title: str, cancel_url: str) -> HttpResponse:
+    return render(request, "web/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, Enterprise, "change")
+    form = EnterpriseForm(request.POST or None)
+    if request.method == "POST" and not form.is_valid():
+        form.add_service_errors(creating=True)
+    elif request.method == "POST":
+        try:
+            enterprise = services.enterprise_create(actor=request.user, **form.values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Enterprise %(name)s registered.") % {"name": enterprise.name})
+            return redirect("enterprise-detail", pk=enterprise.pk)
+    return _form_page(request, form, _("Register an enterprise"), reverse("enterprise-list"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = get_or_404(enterprises_for_user(request.user), request.user, pk=pk)
-    return render(request, "enterprises/enterprise_detail.html", {"enterprise": enterprise})
+    require(request.user, Enterprise, "change")
+    form = EnterpriseForm.for_instance(enterprise, request.POST or None)
+    if request.method == "POST" and not form.is_valid():
+        form.add_service_errors(creating=False)
+    elif request.method == "POST":
+        try:
+            services.enterprise_update(actor=request.user, enterprise=enterprise, **form.changed_values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Enterprise %(name)s saved.") % {"name": enterprise.name})
+            return redirect("enterprise-detail", pk=enterprise.pk)
+    return _form_page(request, form, _("Edit %(name)s") % {"name": enterprise.name},
+                      reverse("enterprise-detail", args=[enterprise.pk]))
+
+
+def _profile_url(enterprise_id: int, anchor: str) -> str:
+    return reverse("enterprise-detail", args=[enterprise_id]) + anchor
+
+
+# --- qualifications ------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qualification_create(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = get_or_404(enterprises_for_user(request.user), request.user, pk=enterprise_pk)
+    require(request.user, Qualification, "change")
+    form = QualificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_create(actor=request.user, enterprise=enterprise, **form.values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Qualification recorded."))
+            return redirect(_profile_url(enterprise.pk, "#qualifications"))
+    return _form_page(request, form, _("New qualification of %(name)s") % {"name": enterprise.name},
+                      _profile_url(enterprise.pk, "#qualifications"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    qualification = get_or_404(qualifications_for_user(request.user), request.user, pk=pk)
+    require(request.user, Qualification, "change")
+    form = QualificationForm.for_instance(qualification, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_update(actor=request.user, qualification=qualification,
+                                          **form.values(only_changed=True))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Qualification saved."))
+            return redirect(_profile_url(qualification.enterprise_id, "#qualifications"))
+    return _form_page(request, form, _("Edit qualification %(q)s") % {"q": qualification},
+                      _profile_url(qualification.enterprise_id, "#qualifications"))
+
+
+@login_required
+@require_POST
+def qualification_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    qualification = get_or_404(qualifications_for_user(request.user), request.user, pk=pk)
+    require(request.user, Qualification, "change")
+    enterprise_id = qualification.enterprise_id
+    services.qualification_delete(actor=request.user, qualification=qualification)
+    messages.success(request, _("Qualification deleted."))
+    return redirect(_profile_url(enterprise_id, "#qualifications"))
+
+
+# --- indicator reports ---------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_report_create(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = get_or_404(enterprises_for_user(request.user), request.user, pk=enterprise_pk)
+    require(request.user, IndicatorReport, "change")
+    form = IndicatorReportForm(request.POST or None, initial={"obtained_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_report_create(actor=request.user, enterprise=enterprise, **form.values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Indicators recorded."))
+            return redirect(_profile_url(enterprise.pk, "#indicators"))
+    return _form_page(request, form, _("New indicators of %(name)s") % {"name": enterprise.name},
+                      _profile_url(enterprise.pk, "#indicators"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_or_404(indicator_reports_for_user(request.user), request.user, pk=pk)
+    require(request.user, IndicatorReport, "change")
+    form = IndicatorReportForm.for_instance(report, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_report_update(actor=request.user, report=report, **form.values(only_changed=True))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Indicators saved."))
+            return redirect(_profile_url(report.enterprise_id, "#indicators"))
+    return _form_page(request, form, _("Edit indicators %(r)s") % {"r": report},
+                      _profile_url(report.enterprise_id, "#indicators"))
+
+
+@login_required
+@require_POST
+def indicator_report_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_or_404(indicator_reports_for_user(request.user), request.user, pk=pk)
+    require(request.user, IndicatorReport, "change")
+    enterprise_id = report.enterprise_id
+    services.indicator_report_delete(actor=request.user, report=report)
+    messages.success(request, _("Indicators deleted."))
+    return redirect(_profile_url(enterprise_id, "#indicators"))
+
+
+# --- risk events ---------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_event_create(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = get_or_404(enterprises_for_user(request.user), request.user, pk=enterprise_pk)
+    require(request.user, RiskEvent, "change")
+    form = RiskEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_event_create(actor=request.user, enterprise=enterprise, **form.values())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Risk event recorded."))
+            return redirect(_profile_url(enterprise.pk, "#risks"))
+    return _form_page(request, form, _("New risk event of %(name)s") % {"name": enterprise.name},
+                      _profile_url(enterprise.pk, "#risks"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_or_404(risk_events_for_user(request.user), request.user, pk=pk)
+    require(request.user, RiskEvent, "change")
+    form = RiskEventForm.for_instance(event, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_event_update(actor=request.user, event=event, **form.values(only_changed=True))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Risk event saved."))
+            return redirect(_profile_url(event.enterprise_id, "#risks"))
+    return _form_page(request, form, _("Edit risk event %(e)s") % {"e": event},
+                      _profile_url(event.enterprise_id, "#risks"))
+
+
+@login_required
+@require_POST
+def risk_event_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_or_404(risk_events_for_user(request.user), request.user, pk=pk)
+    require(request.user, RiskEvent, "change")
+    enterprise_id = event.enterprise_id
+    services.risk_event_delete(actor=request.user, event=event)
+    messages.success(request, _("Risk event deleted."))
+    return redirect(_profile_url(enterprise_id, "#risks"))
