@@ -123,3 +123,21 @@ def test_head_witnesses_the_last_hash() -> None:
     head = ChainHead.objects.get(id=1)
     last = AuditEvent.objects.order_by("-seq").first()
     assert (head.last_seq, head.last_hash) == (last.seq, last.hash)
+
+
+@pytest.mark.django_db
+def test_bulk_append_chains_like_single_appends() -> None:
+    from techfin.audit.services import PendingEvent, record_events
+
+    _make_bank("A")
+    written = record_events(actor=None, events=(
+        PendingEvent(action="create", object_type="x.row", object_id=i, object_repr=f"row {i}",
+                     changes={"n": [None, i]}) for i in range(5000)
+    ), batch_size=700)
+    _make_bank("B")
+    assert written == 5000
+    checked, problem = verify_chain()
+    assert problem is None and checked == 5002
+    assert AuditEvent.objects.get(seq=5001).changes == {"n": [None, 4999]}
+    _sql("UPDATE audit_auditevent SET object_repr = %s WHERE seq = %s", ["row X", 2500])
+    assert verify_chain()[1].seq == 2500

@@ -149,6 +149,60 @@ def record_event(
     return event
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event to append in bulk (see `record_events`)."""
+
+    action: str
+    object_type: str
+    object_id: str | int
+    object_repr: str
+    changes: Mapping[str, Any]
+    parent_type: str = ""
+    parent_id: str | int = ""
+    note: str = ""
+
+
+@transaction.atomic
+def record_events(*, actor: Any, events: Iterable[PendingEvent], batch_size: int = 2000) -> int:
+    """Append many events at once, chained exactly as `record_event` would chain them one by one.
+
+    A batch of 100,000 filings writes 100,000 events: locking the head once and inserting in
+    bulk keeps that to seconds instead of minutes.
+    """
+    ChainHead.objects.get_or_create(id=1)
+    head = ChainHead.objects.select_for_update().get(id=1)
+    seq, prev_hash = head.last_seq, head.last_hash
+    now = timezone.now()
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    label = _actor_label(actor)
+    request_id = current_request_id.get()
+    buffer: list[AuditEvent] = []
+    written = 0
+    for pending in events:
+        seq += 1
+        event = AuditEvent(
+            seq=seq, occurred_at=now, actor_id=actor_id, actor_label=label, action=pending.action,
+            object_type=pending.object_type, object_id=str(pending.object_id),
+            object_repr=pending.object_repr[:200], parent_type=pending.parent_type,
+            parent_id=str(pending.parent_id), changes=to_json_value(dict(pending.changes)),
+            note=pending.note, request_id=request_id, prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = compute_hash(event)
+        buffer.append(event)
+        if len(buffer) >= batch_size:
+            AuditEvent.objects.bulk_create(buffer)
+            written += len(buffer)
+            buffer = []
+    if buffer:
+        AuditEvent.objects.bulk_create(buffer)
+        written += len(buffer)
+    if written:
+        head.last_seq, head.last_hash = seq, prev_hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return written
+
+
 @transaction.atomic
 def create_audited(
     model: type[M], *, actor: Any, parent: models.Model | None = None, **values: Any
