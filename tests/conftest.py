@@ -58,6 +58,7 @@ class World:
     ent_nansha: Any
     users: dict[str, Any]
     job_b: Any
+    third_party: Any
 
 
 @pytest.fixture
@@ -90,4 +91,6 @@ def world(db: Any) -> World:
     from techfin.jobs.models import Job
 
     job_b = Job.objects.create(kind="test", title="job of bank B", bank=bank_b)
-    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b)
+    third_party = bank_services.third_party_create(actor=None, code="GZGC", name="广州市中小企业融资担保有限公司",
+                                                   party_type="guarantor", joined_on=dt.date(2021, 1, 1))
+    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b, third_party)

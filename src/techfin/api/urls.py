@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from techfin.accounts.api import MeView, TokenView
 from techfin.audit.api import AuditEventViewSet
-from techfin.banks.api import BankViewSet, BranchViewSet
+from techfin.banks.api import BankViewSet, BranchViewSet, ThirdPartyViewSet
 from techfin.enterprises.api import (
     DistrictViewSet,
     EnterpriseViewSet,
@@ -21,6 +21,7 @@ from techfin.enterprises.api import (
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
 router.register("branches", BranchViewSet, basename="branch")
+router.register("third-parties", ThirdPartyViewSet, basename="thirdparty")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("qualification-kinds", QualificationKindViewSet, basename="qualificationkind")

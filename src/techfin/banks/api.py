@@ -11,8 +11,8 @@ from rest_framework import serializers
 from techfin.accounts.scoping import get_or_404
 from techfin.api.viewsets import ScopedModelViewSet
 from techfin.banks import services
-from techfin.banks.models import Bank, Branch
-from techfin.banks.queries import banks_for_user, branches_for_user
+from techfin.banks.models import Bank, Branch, ThirdParty
+from techfin.banks.queries import banks_for_user, branches_for_user, third_parties_for_user
 
 
 class BankSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -95,3 +95,30 @@ class BranchViewSet(ScopedModelViewSet):
 
     def perform_destroy(self, instance: Branch) -> None:
         services.branch_delete(actor=self.request.user, branch=instance)
+
+
+class ThirdPartySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = ThirdParty
+        fields = ["id", "code", "name", "party_type", "joined_on", "status"]
+
+
+class ThirdPartyViewSet(ScopedModelViewSet):
+    """Third parties (第三方分担机构): guarantors and insurers sharing losses."""
+
+    model = ThirdParty
+    serializer_class = ThirdPartySerializer
+    filterset_fields = ["party_type", "status"]
+    search_fields = ["code", "name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def scoped_queryset(self) -> QuerySet[ThirdParty]:
+        return third_parties_for_user(self.request.user)
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.third_party_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.third_party_update(
+            actor=self.request.user, third_party=serializer.instance, **serializer.validated_data
+        )

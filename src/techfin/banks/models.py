@@ -64,3 +64,27 @@ class Branch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThirdPartyType(models.TextChoices):
+    GUARANTOR = "guarantor", _("Guarantor")  # 融资担保机构
+    INSURER = "insurer", _("Insurer")  # 保险机构
+
+
+class ThirdParty(models.Model):
+    """A third party (第三方分担机构) sharing losses with the pool: a guarantor or insurer in the
+    "5+X" mode, or the claimant of the 2025 rules' 政担 mode (合作担保机构)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    party_type = models.CharField(_("type"), max_length=12, choices=ThirdPartyType.choices)
+    joined_on = models.DateField(_("join date"))
+    status = models.CharField(_("status"), max_length=12, choices=BankStatus.choices, default=BankStatus.ACTIVE)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("third party")
+        verbose_name_plural = _("third parties")
+
+    def __str__(self) -> str:
+        return self.name

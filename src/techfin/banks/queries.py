@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from techfin.accounts.scoping import restrict
-from techfin.banks.models import Bank, Branch
+from techfin.banks.models import Bank, Branch, ThirdParty
 
 
 def banks_for_user(user: Any) -> QuerySet[Bank]:
@@ -16,3 +16,7 @@ def banks_for_user(user: Any) -> QuerySet[Bank]:
 
 def branches_for_user(user: Any) -> QuerySet[Branch]:
     return restrict(Branch.objects.select_related("bank", "district"), user)
+
+
+def third_parties_for_user(user: Any) -> QuerySet[ThirdParty]:
+    return restrict(ThirdParty.objects.all(), user)

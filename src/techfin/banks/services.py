@@ -8,7 +8,7 @@ from django.db import transaction
 
 from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import create_audited, delete_audited, update_audited
-from techfin.banks.models import Bank, Branch
+from techfin.banks.models import Bank, Branch, ThirdParty
 
 
 def bank_create(*, actor: Any, **values: Any) -> Bank:
@@ -38,3 +38,12 @@ def branch_update(*, actor: Any, branch: Branch, **values: Any) -> Branch:
 
 def branch_delete(*, actor: Any, branch: Branch) -> None:
     delete_audited(branch, actor=actor, parent=branch.bank)
+
+
+def third_party_create(*, actor: Any, **values: Any) -> ThirdParty:
+    return create_audited(ThirdParty, actor=actor, **values)
+
+
+def third_party_update(*, actor: Any, third_party: ThirdParty, **values: Any) -> ThirdParty:
+    updated, _changes = update_audited(third_party, actor=actor, **values)
+    return updated
