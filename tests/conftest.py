@@ -59,6 +59,8 @@ class World:
     users: dict[str, Any]
     job_b: Any
     third_party: Any
+    filing_b: Any = None
+    batch_b: Any = None
 
 
 @pytest.fixture
@@ -93,4 +95,14 @@ def world(db: Any) -> World:
     job_b = Job.objects.create(kind="test", title="job of bank B", bank=bank_b)
     third_party = bank_services.third_party_create(actor=None, code="GZGC", name="广州市中小企业融资担保有限公司",
                                                    party_type="guarantor", joined_on=dt.date(2021, 1, 1))
-    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b, third_party)
+    from techfin.filings.models import Filing, FilingBatch
+
+    # Bank B's records, written directly: the tests of scope need them to exist, not to be filed.
+    filing_b = Filing.objects.create(
+        bank=bank_b, enterprise=e_ns, contract_no="B-0001", credit_amount=1000000, loan_amount=1000000,
+        disbursed_on=dt.date(2025, 6, 1), maturity_on=dt.date(2026, 6, 1), annual_rate=3.5, guarantee_type="credit",
+        rule_set="gz-techpool-2021", status="accepted", filed_on=dt.date(2025, 6, 5), fingerprint="x",
+        outstanding_principal=1000000, confirmation_no="TF2025-9999999",
+    )
+    batch_b = FilingBatch.objects.create(bank=bank_b, original_name="b.xlsx", file="filing-batches/b.xlsx")
+    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b, third_party, filing_b, batch_b)

@@ -25,6 +25,7 @@ class Case:
     label: str = ""
     query: str = ""
     data: Callable[[World], dict[str, Any]] | None = None
+    multipart: bool = False  # an upload endpoint: send a form, not JSON
 
 
 def expect(default: int, anonymous: int | None = None, **by_role: int) -> dict[str, int]:
@@ -74,6 +75,20 @@ CASES: list[Case] = [
          expect(404, LOGIN, manager=200, supervisor=200), "an unscoped model"),
     Case("job-detail", "get", lambda w: {"pk": w.job_b.pk}, expect(404, LOGIN, manager=200, supervisor=200),
          "other bank's job"),
+    Case("filing-list", "get", none, expect(200, LOGIN, commissioner=403)),
+    Case("filing-create", "get", none, expect(403, LOGIN, manager=200, bank=200)),
+    Case("filing-review", "get", none, expect(403, LOGIN, manager=200, supervisor=200)),
+    Case("filing-template", "get", lambda w: {"fmt": "xlsx"}, expect(200, LOGIN)),
+    Case("filing-detail", "get", lambda w: {"pk": w.filing_b.pk}, expect(404, LOGIN, manager=200, supervisor=200),
+         "bank B's loan in Nansha"),
+    Case("filing-action", "post", lambda w: {"pk": w.filing_b.pk, "action": "accept"},
+         expect(404, LOGIN, manager=302, supervisor=403), "accept bank B's loan"),
+    Case("batch-list", "get", none, expect(200, LOGIN)),
+    Case("batch-upload", "get", none, expect(403, LOGIN, manager=200, bank=200)),
+    Case("batch-detail", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN, manager=200, supervisor=200),
+         "bank B's batch"),
+    Case("batch-report", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN), "a batch without report"),
+    Case("pool-policy", "get", none, expect(200, LOGIN)),
     # --- API ---
     Case("api:api-root", "get", none, expect(200, API_ANON)),
     Case("api:schema", "get", none, expect(200)),
@@ -100,6 +115,22 @@ CASES: list[Case] = [
     Case("api:thirdparty-detail", "get", lambda w: {"pk": w.third_party.pk}, expect(200, API_ANON)),
     Case("api:thirdparty-detail", "patch", lambda w: {"pk": w.third_party.pk}, expect(403, API_ANON, manager=200),
          data=lambda w: {"status": "suspended"}),
+    Case("api:filing-list", "get", none, expect(200, API_ANON)),
+    Case("api:filing-list", "post", none, expect(403, API_ANON, manager=400, bank=400), "incomplete",
+         data=lambda w: {"contract_no": "X"}),
+    Case("api:filing-detail", "get", lambda w: {"pk": w.filing_b.pk}, expect(404, API_ANON, manager=200, supervisor=200)),
+    Case("api:filing-accept", "post", lambda w: {"pk": w.filing_b.pk}, expect(404, API_ANON, manager=400, supervisor=403),
+         "already accepted", data=lambda w: {}),
+    Case("api:filing-reject", "post", lambda w: {"pk": w.filing_b.pk}, expect(404, API_ANON, manager=400, supervisor=403),
+         "without a reason", data=lambda w: {}),
+    Case("api:filing-request-amendment", "post", lambda w: {"pk": w.filing_b.pk},
+         expect(404, API_ANON, manager=400, supervisor=403), "not waiting", data=lambda w: {"note": "改"}),
+    Case("api:filing-withdraw", "post", lambda w: {"pk": w.filing_b.pk}, expect(404, API_ANON, manager=200, supervisor=403),
+         data=lambda w: {}),
+    Case("api:filingbatch-list", "get", none, expect(200, API_ANON)),
+    Case("api:filingbatch-list", "post", none, expect(403, API_ANON, manager=400, bank=400), "no file",
+         data=lambda w: {"error_policy": "per_row"}, multipart=True),
+    Case("api:filingbatch-detail", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, API_ANON, manager=200, supervisor=200)),
     Case("api:district-list", "get", none, expect(200, API_ANON)),
     Case("api:district-detail", "get", lambda w: {"pk": w.d_nansha.pk}, expect(200, API_ANON)),
     Case("api:enterprise-list", "get", none, expect(200, API_ANON)),
@@ -253,7 +284,7 @@ def test_permission_matrix(case: Case, role: str, world: World, client: Any) -> 
         url += "?" + case.query.format(bank_b=world.bank_b.pk)
     data = case.data(world) if case.data else None
     call = getattr(client, case.method)
-    if case.name.startswith("api:") and case.method in {"post", "patch", "put"}:
+    if case.name.startswith("api:") and case.method in {"post", "patch", "put"} and not case.multipart:
         response = call(url, data=data, content_type="application/json")
     else:
         response = call(url, data=data) if data is not None else call(url)

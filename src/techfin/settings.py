@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "techfin.jobs",
     "techfin.enterprises",
     "techfin.banks",
+    "techfin.filings",
     "techfin.demo",
     "techfin.web",
 ]

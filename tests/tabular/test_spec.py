@@ -108,6 +108,6 @@ def test_registry() -> None:
 
 def test_unknown_template_names_the_available_ones(loan_spec: TemplateSpec) -> None:
     with pytest.raises(UnknownTemplate) as caught:
-        get_template("loans")
+        get_template("no-such-template")
     assert "test-loans" in str(caught.value)
-    assert "loans" in caught.value.message_zh and "test-loans" in caught.value.message_en
+    assert "no-such-template" in caught.value.message_zh and "test-loans" in caught.value.message_en

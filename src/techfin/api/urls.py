@@ -17,6 +17,7 @@ from techfin.enterprises.api import (
     QualificationViewSet,
     RiskEventViewSet,
 )
+from techfin.filings.api import FilingBatchViewSet, FilingViewSet
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -28,6 +29,8 @@ router.register("qualification-kinds", QualificationKindViewSet, basename="quali
 router.register("qualifications", QualificationViewSet, basename="qualification")
 router.register("indicator-reports", IndicatorReportViewSet, basename="indicatorreport")
 router.register("risk-events", RiskEventViewSet, basename="riskevent")
+router.register("filings", FilingViewSet, basename="filing")
+router.register("filing-batches", FilingBatchViewSet, basename="filingbatch")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
 
 urlpatterns = [

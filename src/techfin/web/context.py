@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from techfin.accounts.scoping import can
 from techfin.banks.models import Bank
 from techfin.enterprises.models import Enterprise
+from techfin.filings.models import Filing, FilingBatch
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,13 @@ def nav_items(user: Any) -> list[NavItem]:
     if can(user, Bank, "view"):
         label = _("My bank") if user.role == "bank" else _("Partner banks")
         items.append(NavItem(label, reverse("bank-list"), "banks"))
+    if can(user, Filing, "view"):
+        items.append(NavItem(_("Pool loans"), reverse("filing-list"), "filings"))
+    if can(user, FilingBatch, "change"):
+        items.append(NavItem(_("Filing batches"), reverse("batch-list"), "batches"))
+    if user.sees_everything:
+        items.append(NavItem(_("Review queue"), reverse("filing-review"), "review"))
+    items.append(NavItem(_("Pool policy"), reverse("pool-policy"), "policy"))
     if user.sees_everything:
         items.append(NavItem(_("Audit log"), reverse("audit-log"), "audit"))
     items.append(NavItem(_("API"), reverse("api:docs"), "api"))

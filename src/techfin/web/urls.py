@@ -11,6 +11,7 @@ urlpatterns = [
     path("language/", views.set_language, name="set-language"),
     path("", include("techfin.enterprises.urls")),
     path("", include("techfin.banks.urls")),
+    path("", include("techfin.filings.urls")),
     path("", include("techfin.audit.urls")),
     path("", include("techfin.jobs.urls")),
 ]

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+
+
+class FilingsConfig(AppConfig):
+    name = "techfin.filings"
+    label = "filings"
+    verbose_name = "Pool filings"
+
+    def ready(self) -> None:
+        from techfin.accounts.models import Role
+        from techfin.accounts.scoping import ALL, ScopeRule, register_scope
+        from techfin.filings.models import Anomaly, Filing, FilingBatch, PolicyRevision, StatusReport
+
+        # The pool's rules are public to every role of the programme; only fund manager staff edit them.
+        register_scope(PolicyRevision, ScopeRule(bank=ALL, district=ALL, enterprise=ALL, commissioner=ALL))
+        # A bank sees and files its own loans; a district sees loans to its enterprises; an
+        # enterprise sees its own loans.
+        register_scope(Filing, ScopeRule(bank="bank", district="enterprise__district", enterprise="enterprise",
+                                         editors=frozenset({Role.MANAGER, Role.BANK})))
+        for model in (StatusReport, Anomaly):
+            register_scope(model, ScopeRule(bank="filing__bank", district="filing__enterprise__district",
+                                            enterprise="filing__enterprise",
+                                            editors=frozenset({Role.MANAGER, Role.BANK})))
+        register_scope(FilingBatch, ScopeRule(bank="bank", owner="uploaded_by",
+                                              editors=frozenset({Role.MANAGER, Role.BANK})))
+
+        from techfin.filings import batches  # noqa: F401  (registers the batch job)
+        from techfin.filings.template import LOAN_TEMPLATE
+        from techfin.tabular.spec import register_template
+
+        register_template(LOAN_TEMPLATE, replace=True)

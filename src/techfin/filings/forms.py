@@ -1,0 +1,60 @@
+"""Forms of the filing pages: text inputs parsed by the filing template's own parsers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from techfin.filings.models import ErrorPolicyChoice
+from techfin.filings.template import GUARANTEE, LOAN_TEMPLATE, MODE
+
+
+def _choices(parser: Any, blank: bool) -> list[tuple[str, str]]:
+    options = [(o.key, o.label_zh) for o in parser.options]
+    return [("", "—"), *options] if blank else options
+
+
+class FilingForm(forms.Form):
+    """One loan, with the template's fields; values are parsed by `row_from_form`, not here."""
+
+    def __init__(self, *args: Any, banks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if banks is not None:
+            self.fields["bank"] = forms.ModelChoiceField(banks, label=_("Bank"))
+        for column in LOAN_TEMPLATE.columns:
+            label = f"{column.header_zh} / {column.header_en}"
+            if column.parser is GUARANTEE or column.parser is MODE:
+                field: forms.Field = forms.ChoiceField(choices=_choices(column.parser, not column.required),
+                                                       required=False, label=label)
+            elif column.parser.kind == "boolean":
+                field = forms.ChoiceField(choices=[("", "—"), ("是", "是"), ("否", "否")], required=False, label=label)
+            elif column.parser.kind == "date":
+                field = forms.CharField(required=False, label=label,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+            else:
+                field = forms.CharField(required=False, label=label)
+            field.help_text = column.rule_zh
+            field.widget.attrs.setdefault("data-required", "1" if column.required else "0")
+            self.fields[column.key] = field
+
+
+class BatchUploadForm(forms.Form):
+    file = forms.FileField(label=_("Filing file (xlsx or CSV)"))
+    error_policy = forms.ChoiceField(label=_("Acceptance"), choices=ErrorPolicyChoice.choices,
+                                     initial=ErrorPolicyChoice.PER_ROW, widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, banks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if banks is not None:
+            self.fields["bank"] = forms.ModelChoiceField(banks, label=_("Bank"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".xlsm", ".xls", ".csv", ".ods")):
+            raise forms.ValidationError(_("Upload an xlsx, xls, ods or CSV file."))
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 50 MB; split it into several batches."))
+        return upload

@@ -1,0 +1,398 @@
+"""Filing loans into the pool (入池报送): one code path for the form, the API, the page's batch
+upload and `techfin import-loans`.
+
+The whole check and write of a batch happens in one transaction, after the rows of every
+enterprise in it are locked: a crash leaves nothing half-written, and two batches filed at the
+same time cannot push one enterprise over its cap together (the second sees the first's loans).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from techfin.audit.services import PendingEvent, record_events, to_json_value
+from techfin.banks.models import Bank, Branch, ThirdParty
+from techfin.domain import policy as rules
+from techfin.domain.policy import FilingContext, FilingInput, Severity
+from techfin.enterprises.models import Enterprise
+from techfin.filings.eligibility import EligibilityOracle
+from techfin.filings.models import ConfirmationCounter, Filing, FilingStatus, LoanStatus
+from techfin.filings.policies import PolicySet, current_policy_set
+
+FILED_FIELDS = (
+    "contract_no", "uscc", "enterprise_name", "branch", "credit_amount", "loan_amount", "disbursed_on",
+    "maturity_on", "annual_rate", "guarantee_type", "purpose", "first_loan", "third_party",
+    "third_party_share", "compensation_mode", "policy_tool",
+)
+# Filings that count towards an enterprise's cap: waiting for review or accepted.
+ACTIVE = (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED)
+OUTSTANDING = "outstanding"
+_UNKNOWN_ENTERPRISE_ECHOES = frozenset({"filing.eligibility_missing", "filing.enterprise_total_unknown"})
+
+
+@dataclass
+class FilingRow:
+    """One loan as filed (a form, an API call or a row of a bank's file), parsed to types.
+
+    ``values`` holds the template's keys; a value the parser could not read is None and its
+    problem is in ``errors`` (dicts with code, column, message_zh, message_en).
+    """
+
+    row_number: int
+    values: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RowOutcome:
+    row_number: int
+    contract_no: str
+    action: str  # created | amended | unchanged | rejected
+    status: str = ""  # accepted | submitted (for created or amended rows)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    filing_id: int | None = None
+
+
+@dataclass
+class FilingReport:
+    """What a filing run did (报送结果): counts and every row's problems."""
+
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    aborted: bool = False  # all-or-nothing and some row was rejected: nothing written
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def rows(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for o in self.outcomes if o.action in ("created", "amended") and o.status == "accepted")
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for o in self.outcomes if o.action in ("created", "amended") and o.status == "submitted")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def amended(self) -> int:
+        return self.count("amended")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for o in self.outcomes if o.action != "rejected"
+                   and any(p.get("severity") == "warning" for p in o.problems))
+
+    def summary(self) -> dict[str, int]:
+        return {"rows": self.rows, "accepted": self.accepted, "submitted": self.submitted,
+                "rejected": self.rejected, "unchanged": self.unchanged, "amended": self.amended,
+                "warnings": self.warnings}
+
+
+def _problem(reason: rules.FilingReason) -> dict[str, Any]:
+    return {"code": reason.code, "column": reason.column or "", "severity": reason.severity.value,
+            "message_zh": reason.message_zh, "message_en": reason.message_en}
+
+
+def cell_problem(code: str, column: str, zh: str, en: str, severity: str = "error") -> dict[str, Any]:
+    return {"code": code, "column": column, "severity": severity, "message_zh": zh, "message_en": en}
+
+
+def _fingerprint(values: dict[str, Any]) -> str:
+    """A hash of the filed values, so a row filed again unchanged is recognised."""
+    parts = [f"{key}={to_json_value(values.get(key))}" for key in FILED_FIELDS]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _World:
+    """What checking a set of rows needs, read in bulk inside the transaction."""
+
+    def __init__(self, bank: Bank, rows: Sequence[FilingRow], policy_set: PolicySet) -> None:
+        self.bank = bank
+        self.policy_set = policy_set
+        codes = {_text(r.values.get("uscc")) for r in rows if r.values.get("uscc")}
+        # Lock every enterprise concerned, in primary-key order (no deadlock between two batches),
+        # before reading the totals the caps are checked against.
+        self.enterprises = {
+            e.uscc: e for e in Enterprise.objects.select_for_update().filter(uscc__in=codes).order_by("pk")
+        }
+        self.oracle = EligibilityOracle(self.enterprises.values())
+        contracts = [_text(r.values.get("contract_no")) for r in rows]
+        self.existing = {f.contract_no: f for f in Filing.objects.filter(bank=bank, contract_no__in=contracts)}
+        self.branches = {b.name: b for b in Branch.objects.filter(bank=bank)}
+        self.third_parties: dict[str, ThirdParty] = {}
+        for party in ThirdParty.objects.all():
+            self.third_parties[party.name] = party
+            self.third_parties[party.code] = party
+        # The enterprise totals across ALL banks, by cap period (单个企业年度贷款总额).
+        self.totals: dict[tuple[int, Any], Decimal] = defaultdict(Decimal)
+        ids = [e.pk for e in self.enterprises.values()]
+        for enterprise_id, disbursed_on, amount, outstanding, loan_status in Filing.objects.filter(
+            enterprise_id__in=ids, status__in=ACTIVE
+        ).values_list("enterprise_id", "disbursed_on", "loan_amount", "outstanding_principal",
+                      "loan_status").iterator(chunk_size=5000):
+            self.totals[(enterprise_id, self.cap_key(disbursed_on))] += amount
+            if loan_status != LoanStatus.SETTLED:
+                self.totals[(enterprise_id, OUTSTANDING)] += outstanding
+
+    def cap_key(self, disbursed_on: dt.date) -> Any:
+        """Which total a loan counts in: its calendar year under the yearly basis (年度贷款总额),
+        or the enterprise's outstanding principal under the outstanding basis."""
+        policy = self.policy_set.book.find(disbursed_on)
+        if policy is not None and policy.cap_basis is rules.CapBasis.OUTSTANDING:
+            return OUTSTANDING
+        return disbursed_on.year
+
+    def counted_amount(self, filing: Filing, key: Any) -> Decimal:
+        return filing.outstanding_principal if key == OUTSTANDING else filing.loan_amount
+
+
+def _filing_input(values: dict[str, Any]) -> FilingInput:
+    return FilingInput(
+        contract_no=_text(values.get("contract_no")), uscc=_text(values.get("uscc")),
+        enterprise_name=values.get("enterprise_name") or None, credit_amount=values.get("credit_amount"),
+        loan_amount=values.get("loan_amount"), disbursed_on=values.get("disbursed_on"),
+        maturity_on=values.get("maturity_on"), annual_rate=values.get("annual_rate"),
+        guarantee_type=values.get("guarantee_type"), branch=values.get("branch") or None,
+        purpose=values.get("purpose") or None, first_loan=values.get("first_loan"),
+        third_party=values.get("third_party") or None, third_party_share=values.get("third_party_share"),
+        compensation_mode=values.get("compensation_mode") or None, policy_tool=values.get("policy_tool"),
+    )
+
+
+def _model_values(values: dict[str, Any], world: _World, enterprise: Enterprise) -> dict[str, Any]:
+    branch_name = _text(values.get("branch"))
+    party_name = _text(values.get("third_party"))
+    return {
+        "enterprise": enterprise, "enterprise_name": _text(values.get("enterprise_name")),
+        "branch": world.branches.get(branch_name) if branch_name else None,
+        "credit_amount": values["credit_amount"], "loan_amount": values["loan_amount"],
+        "disbursed_on": values["disbursed_on"], "maturity_on": values["maturity_on"],
+        "annual_rate": values["annual_rate"], "guarantee_type": values["guarantee_type"],
+        "purpose": _text(values.get("purpose")), "first_loan": bool(values.get("first_loan")),
+        "third_party": world.third_parties.get(party_name) if party_name else None,
+        "third_party_share": values.get("third_party_share"),
+        "compensation_mode": values.get("compensation_mode") or rules.CompensationMode.BANK.value,
+        "policy_tool": bool(values.get("policy_tool")),
+    }
+
+
+AUDITED = ("enterprise", "enterprise_name", "branch", "credit_amount", "loan_amount", "disbursed_on", "maturity_on",
+           "annual_rate", "guarantee_type", "purpose", "first_loan", "third_party", "third_party_share",
+           "compensation_mode", "policy_tool", "status", "rule_set")
+
+
+def _audit_value(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else to_json_value(value)
+
+
+def file_loans(
+    *,
+    actor: Any,
+    bank: Bank,
+    rows: Sequence[FilingRow],
+    all_or_nothing: bool = False,
+    batch: Any = None,
+    today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FilingReport:
+    """Check and file loans for one bank; returns what happened to every row.
+
+    New contracts are created; a changed row for a filed contract is an amendment (audited with
+    before and after); an identical row is unchanged. Clean rows are accepted with a
+    confirmation number (贷款确认书), rows with warnings wait for review, rows with errors are
+    rejected. With ``all_or_nothing`` a single rejected row leaves everything as it was.
+    """
+    today = today or timezone.localdate()
+    report = FilingReport()
+    with transaction.atomic():
+        bank = Bank.objects.select_for_update().get(pk=bank.pk)
+        world = _World(bank, rows, current_policy_set())
+        creates: list[tuple[RowOutcome, Filing]] = []
+        updates: list[tuple[RowOutcome, Filing, dict[str, list[Any]]]] = []
+        seen: set[str] = set()
+        for index, row in enumerate(rows, start=1):
+            outcome = _check_row(row, world, today, seen, creates, updates)
+            report.outcomes.append(outcome)
+            if progress is not None and index % 2000 == 0:
+                progress(index, len(rows))
+        if all_or_nothing and report.rejected:
+            report.aborted = True
+            for outcome in report.outcomes:
+                if outcome.action != "rejected":
+                    outcome.action, outcome.status = "not_written", ""
+            transaction.set_rollback(True)
+            return report
+        _write(actor, bank, batch, creates, updates)
+        if progress is not None:
+            progress(len(rows), len(rows))
+    return report
+
+
+def _check_row(row: FilingRow, world: _World, today: dt.date, seen: set[str],
+               creates: list[Any], updates: list[Any]) -> RowOutcome:
+    values = row.values
+    contract_no = _text(values.get("contract_no"))
+    problems = list(row.errors)
+    outcome = RowOutcome(row.row_number, contract_no, "rejected", problems=problems)
+    if contract_no and contract_no in seen:
+        problems.append(cell_problem("filing.duplicate_contract", "contract_no",
+                                     f"借款合同编号 {contract_no} 在本次报送中重复",
+                                     f"contract {contract_no} appears twice in this filing"))
+        return outcome
+    seen.add(contract_no)
+    uscc = _text(values.get("uscc"))
+    enterprise = world.enterprises.get(uscc)
+    if uscc and enterprise is None and not any(p["column"] == "uscc" for p in problems):
+        problems.append(cell_problem("filing.enterprise_unknown", "uscc",
+                                     f"统一社会信用代码 {uscc} 不在企业库中，请先登记企业",
+                                     f"no enterprise with credit code {uscc} is registered"))
+    branch = _text(values.get("branch"))
+    if branch and branch not in world.branches:
+        problems.append(cell_problem("filing.branch_unknown", "branch", f"经办支行“{branch}”不是本行登记的支行",
+                                     f"branch '{branch}' is not a registered branch of this bank"))
+    party = _text(values.get("third_party"))
+    if party and party not in world.third_parties:
+        problems.append(cell_problem("filing.third_party_unknown", "third_party",
+                                     f"第三方分担机构“{party}”未登记",
+                                     f"third party '{party}' is not registered"))
+    existing = world.existing.get(contract_no)
+    if existing is not None and existing.enterprise_id != getattr(enterprise, "pk", existing.enterprise_id):
+        problems.append(cell_problem("filing.enterprise_changed", "uscc",
+                                     "已报送合同的借款企业不能更改，请撤回后重新报送",
+                                     "the borrower of a filed contract cannot change; withdraw it and file anew"))
+    fingerprint = _fingerprint(values)
+    if existing is not None and existing.fingerprint == fingerprint and not problems:
+        outcome.action, outcome.status, outcome.filing_id = "unchanged", existing.status, existing.pk
+        return outcome
+    filing_input = _filing_input(values)
+    disbursed_on = values.get("disbursed_on")
+    policy = world.policy_set.book.find(disbursed_on) if disbursed_on else None
+    rule_set = policy.name if policy is not None else None
+    total = None
+    key = None
+    if enterprise is not None and disbursed_on is not None:
+        key = (enterprise.pk, world.cap_key(disbursed_on))
+        total = world.totals[key]
+        if existing is not None and existing.status in ACTIVE and key == (
+            existing.enterprise_id, world.cap_key(existing.disbursed_on)
+        ):
+            total -= world.counted_amount(existing, key[1])
+    ctx = FilingContext(
+        book=world.policy_set.book, today=today,
+        filed_on=existing.filed_on if existing is not None else today, bank_status=world.bank.status,
+        eligibility=world.oracle.verdict(enterprise.pk, disbursed_on, rule_set)
+        if enterprise is not None and disbursed_on is not None else None,
+        enterprise_total=total, registered_name=enterprise.name if enterprise is not None else None,
+        lpr=world.policy_set.lpr,
+    )
+    verdict = rules.validate_filing(filing_input, ctx)
+    # With no enterprise on record, "eligibility unknown" and "total unknown" only repeat the
+    # one problem already reported on the credit code.
+    redundant = _UNKNOWN_ENTERPRISE_ECHOES if enterprise is None else frozenset()
+    problems.extend(_problem(reason) for reason in verdict.problems if reason.code not in redundant)
+    if any(p["severity"] == Severity.ERROR.value for p in problems) or enterprise is None:
+        return outcome
+    status = FilingStatus.ACCEPTED if not problems else FilingStatus.SUBMITTED
+    fields = _model_values(values, world, enterprise)
+    amount: Decimal = values["loan_amount"]
+    if existing is None:
+        filing = Filing(bank=world.bank, contract_no=contract_no, rule_set=rule_set or "", status=status,
+                        problems=problems, filed_on=today, fingerprint=fingerprint,
+                        outstanding_principal=amount, **fields)
+        creates.append((outcome, filing))
+        outcome.action = "created"
+    else:
+        before = {name: _audit_value(getattr(existing, name)) for name in AUDITED}
+        if existing.status in ACTIVE:
+            old_key = (existing.enterprise_id, world.cap_key(existing.disbursed_on))
+            world.totals[old_key] -= world.counted_amount(existing, old_key[1])
+        never_reported = existing.outstanding_principal == existing.loan_amount
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.status, existing.problems, existing.rule_set = status, problems, rule_set or ""
+        existing.fingerprint = fingerprint
+        if never_reported:
+            existing.outstanding_principal = amount  # no status report yet: follows the amended amount
+        after = {name: _audit_value(getattr(existing, name)) for name in AUDITED}
+        changes = {k: [before[k], after[k]] for k in AUDITED if before[k] != after[k]}
+        updates.append((outcome, existing, changes))
+        outcome.action, outcome.filing_id = "amended", existing.pk
+    outcome.status = status.value
+    if key is not None:
+        # A new loan counts its whole amount in either basis until a status report says otherwise.
+        world.totals[key] += amount
+    return outcome
+
+
+def _write(actor: Any, bank: Bank, batch: Any, creates: list[tuple[RowOutcome, Filing]],
+           updates: list[tuple[RowOutcome, Filing, dict[str, list[Any]]]]) -> None:
+    now_user = actor if getattr(actor, "pk", None) else None
+    accepted = [f for _o, f in creates if f.status == FilingStatus.ACCEPTED]
+    accepted += [f for _o, f, _c in updates if f.status == FilingStatus.ACCEPTED and not f.confirmation_no]
+    _number_confirmations(accepted)
+    for _outcome, filing in creates:
+        filing.filed_by, filing.batch = now_user, batch
+    Filing.objects.bulk_create([f for _o, f in creates], batch_size=2000)
+    if updates:
+        Filing.objects.bulk_update(
+            [f for _o, f, _c in updates],
+            [*(n for n in AUDITED if n not in ("enterprise",)), "problems", "fingerprint", "confirmation_no",
+             "outstanding_principal"],
+            batch_size=500,
+        )
+    for outcome, filing in creates:
+        outcome.filing_id = filing.pk
+
+    def events() -> Iterable[PendingEvent]:
+        for _outcome, filing in creates:
+            yield PendingEvent(
+                action="create", object_type="filings.filing", object_id=filing.pk, object_repr=str(filing),
+                changes={name: [None, _audit_value(getattr(filing, name))] for name in AUDITED},
+                parent_type="banks.bank", parent_id=bank.pk,
+                note=f"batch {batch.pk}" if batch is not None else "",
+            )
+        for _outcome, filing, changes in updates:
+            yield PendingEvent(
+                action="amend", object_type="filings.filing", object_id=filing.pk, object_repr=str(filing),
+                changes=changes, parent_type="banks.bank", parent_id=bank.pk,
+                note=f"batch {batch.pk}" if batch is not None else "",
+            )
+
+    record_events(actor=actor, events=events())
+
+
+def _number_confirmations(filings: list[Filing]) -> None:
+    """Give accepted filings their confirmation number (贷款确认书编号), e.g. TF2025-0000123, from
+    one counter per year, reserved in one locked update per year."""
+    by_year: dict[int, list[Filing]] = defaultdict(list)
+    for filing in filings:
+        by_year[filing.disbursed_on.year].append(filing)
+    for year, group in sorted(by_year.items()):
+        counter, _ = ConfirmationCounter.objects.select_for_update().get_or_create(year=year)
+        ConfirmationCounter.objects.filter(pk=counter.pk).update(last=F("last") + len(group))
+        for offset, filing in enumerate(group, start=counter.last + 1):
+            filing.confirmation_no = f"TF{year}-{offset:07d}"

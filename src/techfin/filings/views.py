@@ -1,0 +1,219 @@
+"""Pages of the pool's filings: lists, one loan, the filing form, batches and the review queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from techfin.accounts.models import Role
+from techfin.accounts.scoping import can, get_or_404
+from techfin.banks.queries import banks_for_user
+from techfin.filings import review
+from techfin.filings.batches import batch_create
+from techfin.filings.forms import BatchUploadForm, FilingForm
+from techfin.filings.models import Filing, FilingBatch, FilingStatus, LoanStatus
+from techfin.filings.policies import current_policy_set
+from techfin.filings.queries import batches_for_user, filings_for_user, review_queue
+from techfin.filings.services import file_loans
+from techfin.filings.template import LOAN_TEMPLATE, row_from_form
+from techfin.jobs.services import job_live_progress
+from techfin.jobs.views import NO_WORKER_AFTER
+from techfin.pages import list_template, paginate, require
+from techfin.tabular.exports import export_response
+from techfin.tabular.templates import template_response
+
+EXPORT_HEADERS = ["借款合同编号", "银行", "统一社会信用代码", "企业名称", "所在区", "授信金额(元)", "放款金额(元)", "放款日期",
+                  "到期日期", "年利率(%)", "担保方式", "状态", "贷款确认书编号", "贷款状态", "未偿本金(元)"]
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _filtered(request: HttpRequest) -> QuerySet[Filing]:
+    filings = filings_for_user(request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        filings = filings.filter(Q(contract_no__icontains=q) | Q(enterprise__name__icontains=q)
+                                 | Q(enterprise__uscc__icontains=q) | Q(confirmation_no__icontains=q))
+    for key, lookup in (("status", "status"), ("loan_status", "loan_status"), ("guarantee_type", "guarantee_type")):
+        if request.GET.get(key):
+            filings = filings.filter(**{lookup: request.GET[key]})
+    if request.GET.get("bank", "").isdigit():
+        filings = filings.filter(bank_id=int(request.GET["bank"]))
+    if (start := _date(request.GET.get("from", ""))) is not None:
+        filings = filings.filter(disbursed_on__gte=start)
+    if (end := _date(request.GET.get("to", ""))) is not None:
+        filings = filings.filter(disbursed_on__lte=end)
+    return filings
+
+
+@login_required
+def filing_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Filing, "view")
+    filings = _filtered(request)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        rows = ([f.contract_no, f.bank.short_name or f.bank.name, f.enterprise.uscc, f.enterprise.name,
+                 f.enterprise.district.name_zh, f.credit_amount, f.loan_amount, f.disbursed_on, f.maturity_on,
+                 f.annual_rate, f.get_guarantee_type_display(), f.get_status_display(), f.confirmation_no or "",
+                 f.get_loan_status_display(), f.outstanding_principal] for f in filings.iterator(chunk_size=2000))
+        return export_response(fmt, "filings", EXPORT_HEADERS, rows)
+    context = {
+        "page": paginate(request, filings), "params": request.GET, "statuses": FilingStatus.choices,
+        "loan_statuses": LoanStatus.choices, "banks": banks_for_user(request.user) if request.user.role != Role.BANK else None,
+        "can_file": can(request.user, Filing, "change"),
+    }
+    return render(request, list_template(request, "filings/filing_list.html", "filings/_filing_table.html"), context)
+
+
+@login_required
+def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = get_or_404(filings_for_user(request.user), request.user, pk=pk)
+    user = request.user
+    context = {
+        "filing": filing,
+        "can_review": (user.is_superuser or user.role == Role.MANAGER) and filing.status == FilingStatus.SUBMITTED,
+        "can_reject": (user.is_superuser or user.role == Role.MANAGER) and filing.status == FilingStatus.ACCEPTED,
+        "can_withdraw": (user.is_superuser or user.role in (Role.MANAGER, Role.BANK))
+        and filing.status in (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED),
+    }
+    return render(request, "filings/filing_detail.html", context)
+
+
+def _bank_for(request: HttpRequest, form: Any) -> Any:
+    if request.user.role == Role.BANK:
+        return request.user.bank
+    return form.cleaned_data.get("bank")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def filing_create(request: HttpRequest) -> HttpResponse:
+    """Individual filing (个别报送): one loan typed in, checked by exactly the batch's rules."""
+    require(request.user, Filing, "change")
+    banks = None if request.user.role == Role.BANK else banks_for_user(request.user)
+    form = FilingForm(request.POST or None, banks=banks)
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        bank = _bank_for(request, form)
+        row = row_from_form(form.cleaned_data)
+        report = file_loans(actor=request.user, bank=bank, rows=[row])
+        outcome = report.outcomes[0]
+        if outcome.action in ("created", "amended", "unchanged") and outcome.filing_id:
+            if outcome.status == FilingStatus.ACCEPTED:
+                messages.success(request, _("Filed and accepted into the pool."))
+            elif outcome.action == "unchanged":
+                messages.info(request, _("This contract is already filed with the same values; nothing changed."))
+            else:
+                messages.warning(request, _("Filed; it waits for the fund manager's review because of the warnings shown."))
+            return redirect("filing-detail", pk=outcome.filing_id)
+        problems = outcome.problems
+    return render(request, "filings/filing_form.html", {"form": form, "problems": problems})
+
+
+@login_required
+@require_POST
+def filing_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    filing = get_or_404(filings_for_user(request.user), request.user, pk=pk)
+    note = request.POST.get("note", "")
+    steps = {
+        "accept": lambda: review.filing_accept(actor=request.user, filing=filing, note=note),
+        "reject": lambda: review.filing_reject(actor=request.user, filing=filing, reason=note),
+        "amend": lambda: review.filing_request_amendment(actor=request.user, filing=filing, note=note),
+        "withdraw": lambda: review.filing_withdraw(actor=request.user, filing=filing, reason=note),
+    }
+    if action not in steps:
+        raise Http404
+    try:
+        steps[action]()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("filing-detail", pk=pk)
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    """The fund manager's review queue (待审核): filings with warnings."""
+    if not (request.user.is_superuser or request.user.role in (Role.MANAGER, Role.SUPERVISOR)):
+        raise PermissionDenied
+    return render(request, "filings/review_list.html", {"page": paginate(request, review_queue(request.user))})
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, FilingBatch, "view")
+    return render(request, "filings/batch_list.html", {
+        "page": paginate(request, batches_for_user(request.user)),
+        "can_upload": can(request.user, FilingBatch, "change"),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_upload(request: HttpRequest) -> HttpResponse:
+    """Batch filing (批量报送): upload a file; it is processed in the background."""
+    require(request.user, FilingBatch, "change")
+    banks = None if request.user.role == Role.BANK else banks_for_user(request.user)
+    form = BatchUploadForm(request.POST or None, request.FILES or None, banks=banks)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = batch_create(actor=request.user, bank=_bank_for(request, form), content=upload.read(),
+                             filename=upload.name, error_policy=form.cleaned_data["error_policy"])
+        return redirect("batch-detail", pk=batch.pk)
+    return render(request, "filings/batch_upload.html", {"form": form, "template": LOAN_TEMPLATE})
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_or_404(batches_for_user(request.user), request.user, pk=pk)
+    job = batch.job
+    context: dict[str, Any] = {"batch": batch, "job": job}
+    if job is not None:
+        progress = job_live_progress(job)
+        total = progress.get("total") or 0
+        context.update(progress=progress, percent=int(100 * progress["done"] / total) if total else 0,
+                       waiting_for_worker=job.status == "queued" and timezone.now() - job.created_at > NO_WORKER_AFTER)
+    template = "filings/_batch_status.html" if getattr(request, "htmx", False) else "filings/batch_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+def batch_report(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_or_404(batches_for_user(request.user), request.user, pk=pk)
+    if not batch.report:
+        raise Http404
+    return FileResponse(batch.report.open("rb"), as_attachment=True, filename=batch.report.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def loan_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filing template (入池报送模板) as xlsx or CSV."""
+    return template_response(LOAN_TEMPLATE.name, fmt)
+
+
+@login_required
+def policy_view(request: HttpRequest) -> HttpResponse:
+    """The pool's rules as data (管理办法), every version with its document and parameters."""
+    policy_set = current_policy_set()
+    return render(request, "filings/policy.html", {"policy_set": policy_set,
+                                                   "can_edit": request.user.is_superuser or request.user.role == Role.MANAGER})
