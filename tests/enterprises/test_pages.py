@@ -160,7 +160,7 @@ def test_manager_records_a_qualification_indicators_and_a_risk_event(world: Worl
     assert q.revoked_on == D(2026, 1, 1)
     bad = client.post(reverse("indicator-report-create", args=[e.pk]), {
         "year": 2025, "source": "tax", "obtained_on": "2026-05-31", "employees": 5, "tech_staff": 6})
-    assert bad.status_code == 200 and "exceeds" in bad.content.decode()
+    assert bad.status_code == 200 and "大于" in bad.content.decode()  # "%(part)s exceeds %(whole)s." in zh-hans
     assert client.post(reverse("indicator-report-create", args=[e.pk]), {
         "year": 2025, "source": "tax", "obtained_on": "2026-05-31", "employees": 50, "tech_staff": 6,
         "national_award_top3": "true"}).status_code == 302
