@@ -61,6 +61,7 @@ class World:
     third_party: Any
     filing_b: Any = None
     batch_b: Any = None
+    anomaly_b: Any = None
 
 
 @pytest.fixture
@@ -105,4 +106,9 @@ def world(db: Any) -> World:
         outstanding_principal=1000000, confirmation_no="TF2025-9999999",
     )
     batch_b = FilingBatch.objects.create(bank=bank_b, original_name="b.xlsx", file="filing-batches/b.xlsx")
-    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b, third_party, filing_b, batch_b)
+    from techfin.filings.models import Anomaly
+
+    anomaly_b = Anomaly.objects.create(filing=filing_b, kind="overdue", occurred_on=dt.date(2025, 8, 1),
+                                       description="逾期30天")
+    return World(hp, ns, bank_a, bank_b, branch_a, branch_b, e_hp, e_ns, users, job_b, third_party, filing_b, batch_b,
+                 anomaly_b)

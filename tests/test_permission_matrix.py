@@ -89,6 +89,10 @@ CASES: list[Case] = [
          "bank B's batch"),
     Case("batch-report", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN), "a batch without report"),
     Case("pool-policy", "get", none, expect(200, LOGIN)),
+    Case("anomaly-create", "post", lambda w: {"pk": w.filing_b.pk}, expect(404, LOGIN, manager=302, supervisor=403),
+         "on bank B's loan", data=lambda w: {"kind": "overdue", "occurred_on": "2025-08-01", "description": "逾期"}),
+    Case("anomaly-list", "get", none, expect(200, LOGIN, commissioner=403)),
+    Case("anomaly-detail", "get", lambda w: {"pk": w.anomaly_b.pk}, expect(404, LOGIN, manager=200, supervisor=200)),
     # --- API ---
     Case("api:api-root", "get", none, expect(200, API_ANON)),
     Case("api:schema", "get", none, expect(200)),

@@ -58,3 +58,22 @@ class BatchUploadForm(forms.Form):
         if upload.size > 50 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 50 MB; split it into several batches."))
         return upload
+
+
+class AnomalyForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        from techfin.filings.models import Anomaly
+
+        model = Anomaly
+        fields = ["kind", "occurred_on", "description"]
+        widgets = {"occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "description": forms.Textarea(attrs={"rows": 3})}
+
+
+class FollowUpForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        from techfin.filings.models import Anomaly
+
+        model = Anomaly
+        fields = ["status", "follow_up"]
+        widgets = {"follow_up": forms.Textarea(attrs={"rows": 3})}

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from techfin.accounts.scoping import restrict
-from techfin.filings.models import Filing, FilingBatch, FilingStatus
+from techfin.filings.models import Anomaly, Filing, FilingBatch, FilingStatus
 
 
 def filings_for_user(user: Any) -> QuerySet[Filing]:
@@ -21,3 +21,7 @@ def review_queue(user: Any) -> QuerySet[Filing]:
 
 def batches_for_user(user: Any) -> QuerySet[FilingBatch]:
     return restrict(FilingBatch.objects.select_related("bank", "uploaded_by", "job"), user)
+
+
+def anomalies_for_user(user: Any) -> QuerySet[Anomaly]:
+    return restrict(Anomaly.objects.select_related("filing", "filing__bank", "filing__enterprise"), user)

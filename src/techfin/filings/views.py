@@ -20,12 +20,14 @@ from techfin.accounts.models import Role
 from techfin.accounts.scoping import can, get_or_404
 from techfin.banks.queries import banks_for_user
 from techfin.filings import review
+from techfin.filings.anomalies import anomaly_follow_up, anomaly_report
 from techfin.filings.batches import batch_create
-from techfin.filings.forms import BatchUploadForm, FilingForm
-from techfin.filings.models import Filing, FilingBatch, FilingStatus, LoanStatus
+from techfin.filings.forms import AnomalyForm, BatchUploadForm, FilingForm, FollowUpForm
+from techfin.filings.models import Anomaly, AnomalyStatus, Filing, FilingBatch, FilingStatus, LoanStatus
 from techfin.filings.policies import current_policy_set
-from techfin.filings.queries import batches_for_user, filings_for_user, review_queue
+from techfin.filings.queries import anomalies_for_user, batches_for_user, filings_for_user, review_queue
 from techfin.filings.services import file_loans
+from techfin.filings.status import loans_missing_report
 from techfin.filings.template import LOAN_TEMPLATE, row_from_form
 from techfin.jobs.services import job_live_progress
 from techfin.jobs.views import NO_WORKER_AFTER
@@ -59,6 +61,8 @@ def _filtered(request: HttpRequest) -> QuerySet[Filing]:
         filings = filings.filter(disbursed_on__gte=start)
     if (end := _date(request.GET.get("to", ""))) is not None:
         filings = filings.filter(disbursed_on__lte=end)
+    if (month := _date(request.GET.get("missing", "") + "-01")) is not None:
+        filings = loans_missing_report(filings, month)  # loans without that month's status report
     return filings
 
 
@@ -91,6 +95,10 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reject": (user.is_superuser or user.role == Role.MANAGER) and filing.status == FilingStatus.ACCEPTED,
         "can_withdraw": (user.is_superuser or user.role in (Role.MANAGER, Role.BANK))
         and filing.status in (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED),
+        "anomalies": anomalies_for_user(user).filter(filing=filing),
+        "reports": filing.reports.all()[:24],
+        "anomaly_form": AnomalyForm() if can(user, Anomaly, "change") and filing.status == FilingStatus.ACCEPTED
+        else None,
     }
     return render(request, "filings/filing_detail.html", context)
 
@@ -217,3 +225,52 @@ def policy_view(request: HttpRequest) -> HttpResponse:
     policy_set = current_policy_set()
     return render(request, "filings/policy.html", {"policy_set": policy_set,
                                                    "can_edit": request.user.is_superuser or request.user.role == Role.MANAGER})
+
+
+@login_required
+@require_POST
+def anomaly_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A bank reports a project anomaly (项目异常) on one of its accepted loans."""
+    filing = get_or_404(filings_for_user(request.user), request.user, pk=pk)
+    require(request.user, Anomaly, "change")
+    form = AnomalyForm(request.POST)
+    if form.is_valid():
+        try:
+            anomaly_report(actor=request.user, filing=filing, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Anomaly reported; the fund manager will follow it up."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("filing-detail", pk=pk)
+
+
+@login_required
+def anomaly_list(request: HttpRequest) -> HttpResponse:
+    """Project anomalies (项目异常) in the user's scope, open ones first."""
+    require(request.user, Anomaly, "view")
+    anomalies = anomalies_for_user(request.user)
+    state = request.GET.get("status", "")
+    if state:
+        anomalies = anomalies.filter(status=state)
+    return render(request, "filings/anomaly_list.html", {
+        "page": paginate(request, anomalies.order_by("status", "-occurred_on")), "status": state,
+        "statuses": AnomalyStatus.choices,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    anomaly = get_or_404(anomalies_for_user(request.user), request.user, pk=pk)
+    may_follow = request.user.is_superuser or request.user.role == Role.MANAGER
+    form = FollowUpForm(request.POST or None, instance=Anomaly.objects.get(pk=anomaly.pk)) if may_follow else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            anomaly_follow_up(actor=request.user, anomaly=anomaly, **form.cleaned_data)
+            messages.success(request, _("Follow-up saved."))
+            return redirect("anomaly-detail", pk=pk)
+    return render(request, "filings/anomaly_detail.html", {"anomaly": anomaly, "form": form})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from techfin.accounts.scoping import can
 from techfin.banks.models import Bank
 from techfin.enterprises.models import Enterprise
-from techfin.filings.models import Filing, FilingBatch
+from techfin.filings.models import Anomaly, Filing, FilingBatch
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Pool loans"), reverse("filing-list"), "filings"))
     if can(user, FilingBatch, "change"):
         items.append(NavItem(_("Filing batches"), reverse("batch-list"), "batches"))
+    if can(user, Anomaly, "view"):
+        items.append(NavItem(_("Project anomalies"), reverse("anomaly-list"), "anomalies"))
     if user.sees_everything:
         items.append(NavItem(_("Review queue"), reverse("filing-review"), "review"))
     items.append(NavItem(_("Pool policy"), reverse("pool-policy"), "policy"))

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -17,6 +19,9 @@ from techfin.accounts.services import user_set_language
 from techfin.audit.queries import events_for_user
 from techfin.banks.queries import banks_for_user, branches_for_user
 from techfin.enterprises.queries import districts_for_user, enterprises_for_user
+from techfin.filings.models import AnomalyStatus
+from techfin.filings.queries import anomalies_for_user, filings_for_user, review_queue
+from techfin.filings.status import loans_missing_report, report_due_date
 
 
 @login_required
@@ -31,6 +36,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "district_count": districts_for_user(user).count(),
         "recent_events": events_for_user(user)[:10],
     }
+    if user.role in (Role.BANK, Role.MANAGER, Role.SUPERVISOR) or user.is_superuser:
+        # The monthly status report (月度报送) of last month: due on the policy's day of this month.
+        today = timezone.localdate()
+        period = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        context.update(
+            report_period=period, report_due=report_due_date(period),
+            reports_missing=loans_missing_report(filings_for_user(user), period).count(),
+            review_count=review_queue(user).count(),
+            open_anomalies=anomalies_for_user(user).exclude(status=AnomalyStatus.CLOSED).count(),
+        )
     if user.role == Role.BANK:
         context["own_bank"] = user.bank
         context["own_branches"] = branches_for_user(user)[:20]
