@@ -130,7 +130,7 @@ def test_upload_page_queues_a_job_and_the_page_shows_the_report(eligible: Any, c
     ]))
     upload.name = "loans.xlsx"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/batches/new/", {"file": upload, "error_policy": "per_row"})
+        response = client.post("/batches/new/", {"file": upload, "error_policy": "per_row", "kind": "loans"})
     assert response.status_code == 302
     batch = FilingBatch.objects.get(bank=w.bank_a)
     assert batch.job is not None and batch.uploaded_by == w.users["bank"]

@@ -87,3 +87,21 @@ def test_missing_reports_and_the_deadline(filed: Any) -> None:
     missing = loans_missing_report(Filing.objects.filter(bank=w.bank_a), JULY)
     assert [f.contract_no for f in missing] == ["C-2"]
     assert report_due_date(JULY) == dt.date(2025, 8, 10)
+
+
+def test_a_status_file_goes_through_the_batch_path(filed: Any, settings: Any, tmp_path: Any, capsys: Any) -> None:
+    import openpyxl
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["借款合同编号", "报送月份", "贷款状态", "逾期天数", "贷款余额(元)", "本月归还本金(元)"])
+    ws.append(["C-1", "2025年6月", "正常", 0, "3,000,000.00", 0])
+    ws.append(["C-2", "2025-06", "逾期", None, "2,900,000", "100000"])
+    path = tmp_path / "status.xlsx"
+    wb.save(path)
+    call_command("import-statuses", str(path), "--bank", "ICBC")
+    out = capsys.readouterr().out
+    assert "rejected 1" in out and "status.overdue_days_missing" in out
+    assert StatusReport.objects.filter(filing__contract_no="C-1", period=dt.date(2025, 6, 1)).exists()

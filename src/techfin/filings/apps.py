@@ -25,7 +25,9 @@ class FilingsConfig(AppConfig):
                                               editors=frozenset({Role.MANAGER, Role.BANK})))
 
         from techfin.filings import batches  # noqa: F401  (registers the batch job)
+        from techfin.filings.status import STATUS_TEMPLATE
         from techfin.filings.template import LOAN_TEMPLATE
         from techfin.tabular.spec import register_template
 
         register_template(LOAN_TEMPLATE, replace=True)
+        register_template(STATUS_TEMPLATE, replace=True)

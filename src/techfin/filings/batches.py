@@ -18,8 +18,9 @@ from django.utils import timezone
 from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import record_event
 from techfin.banks.models import Bank
-from techfin.filings.models import BatchStatus, ErrorPolicyChoice, FilingBatch
+from techfin.filings.models import BatchKind, BatchStatus, ErrorPolicyChoice, FilingBatch
 from techfin.filings.services import FilingReport, FilingRow, file_loans
+from techfin.filings.status import STATUS_TEMPLATE, report_statuses
 from techfin.filings.template import LOAN_TEMPLATE
 from techfin.jobs.models import Job
 from techfin.jobs.registry import register_job
@@ -32,17 +33,19 @@ JOB_KIND = "filing_batch"
 
 @transaction.atomic
 def batch_create(*, actor: Any, bank: Bank, content: bytes, filename: str,
-                 error_policy: str = ErrorPolicyChoice.PER_ROW, run_in_background: bool = True) -> FilingBatch:
+                 error_policy: str = ErrorPolicyChoice.PER_ROW, kind: str = BatchKind.LOANS,
+                 run_in_background: bool = True) -> FilingBatch:
     """Store an uploaded file as a batch of the bank's and queue its processing."""
     batch = FilingBatch(bank=bank, uploaded_by=actor if getattr(actor, "pk", None) else None,
-                        original_name=filename[:200], error_policy=error_policy)
+                        original_name=filename[:200], error_policy=error_policy, kind=kind)
     batch.file.save(filename, ContentFile(content), save=False)
     batch.save()
     ensure_in_scope(batch, actor)
     record_event(actor=actor, action="submit", obj=batch, parent=bank,
                  changes={"file": [None, filename], "error_policy": [None, error_policy]})
     if run_in_background:
-        batch.job = job_enqueue(kind=JOB_KIND, actor=actor, bank=bank, title=f"批量报送 {filename}",
+        title = "月度报送" if kind == BatchKind.STATUSES else "批量报送"
+        batch.job = job_enqueue(kind=JOB_KIND, actor=actor, bank=bank, title=f"{title} {filename}",
                                 params={"batch_id": batch.pk})
         batch.save(update_fields=["job"])
     return batch
@@ -64,13 +67,14 @@ def _summary_text(batch: FilingBatch) -> str:
 def _row_errors(report: FilingReport, result: Any) -> tuple[list[RowError], list[RowError]]:
     """The filing problems as the tabular report's errors, placed on the user's own columns."""
     columns = result.layout.columns if result.layout is not None else {}
+    spec = result.spec
     errors: list[RowError] = list(result.file_errors)
     warnings: list[RowError] = []
     for outcome in report.outcomes:
         for problem in outcome.problems:
             key = problem.get("column") or None
             matched = columns.get(key) if key else None
-            spec_column = LOAN_TEMPLATE.column(key) if key and key in {c.key for c in LOAN_TEMPLATE.columns} else None
+            spec_column = spec.column(key) if key and key in {c.key for c in spec.columns} else None
             item = RowError(
                 outcome.row_number, key, matched.header if matched else (spec_column.header_zh if spec_column else ""),
                 problem["code"], problem["message_zh"], problem["message_en"], None,
@@ -87,7 +91,8 @@ def batch_process(batch: FilingBatch, *, today: Any = None,
     FilingBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
     with batch.file.open("rb") as handle:
         content = handle.read()
-    result = parse_file(content, LOAN_TEMPLATE, filename=batch.original_name)
+    statuses = batch.kind == BatchKind.STATUSES
+    result = parse_file(content, STATUS_TEMPLATE if statuses else LOAN_TEMPLATE, filename=batch.original_name)
     rows: list[FilingRow] = []
     for parsed in result:
         rows.append(FilingRow(parsed.row_number, parsed.values, [
@@ -96,14 +101,18 @@ def batch_process(batch: FilingBatch, *, today: Any = None,
         ]))
         if len(rows) % 5000 == 0:
             say(len(rows), 0, "读取文件 reading")
+    all_or_nothing = batch.error_policy == ErrorPolicyChoice.ALL_OR_NOTHING
     report = FilingReport()
     if result.file_errors:
         report.aborted = True
+    elif statuses:
+        report = report_statuses(actor=batch.uploaded_by, bank=batch.bank, rows=rows, today=today,
+                                 all_or_nothing=all_or_nothing)
     else:
         say(0, len(rows), "校验与入池 checking and filing")
         report = file_loans(
             actor=batch.uploaded_by, bank=batch.bank, rows=rows, batch=batch, today=today,
-            all_or_nothing=batch.error_policy == ErrorPolicyChoice.ALL_OR_NOTHING,
+            all_or_nothing=all_or_nothing,
             progress=lambda done, total: say(done, total, "校验与入池 checking and filing"),
         )
     errors, warnings = _row_errors(report, result)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from techfin.filings.models import ErrorPolicyChoice
+from techfin.filings.models import BatchKind, ErrorPolicyChoice
 from techfin.filings.template import GUARANTEE, LOAN_TEMPLATE, MODE
 
 
@@ -41,6 +41,8 @@ class FilingForm(forms.Form):
 
 
 class BatchUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=BatchKind.choices, initial=BatchKind.LOANS,
+                             widget=forms.RadioSelect)
     file = forms.FileField(label=_("Filing file (xlsx or CSV)"))
     error_policy = forms.ChoiceField(label=_("Acceptance"), choices=ErrorPolicyChoice.choices,
                                      initial=ErrorPolicyChoice.PER_ROW, widget=forms.RadioSelect)

@@ -67,8 +67,13 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class BatchKind(models.TextChoices):
+    LOANS = "loans", _("Loan filing")  # 入池报送
+    STATUSES = "statuses", _("Monthly status")  # 月度报送
+
+
 class FilingBatch(models.Model):
-    """A bank's batch file of loans (批量报送), processed in the background."""
+    """A bank's batch file (批量报送) of loans or of monthly statuses, processed in the background."""
 
     bank = models.ForeignKey("banks.Bank", verbose_name=_("bank"), on_delete=models.PROTECT,
                              related_name="filing_batches")
@@ -76,6 +81,7 @@ class FilingBatch(models.Model):
                                     blank=True, on_delete=models.SET_NULL, related_name="+")
     file = models.FileField(_("file"), upload_to="filing-batches/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=BatchKind.choices, default=BatchKind.LOANS)
     error_policy = models.CharField(_("acceptance"), max_length=20, choices=ErrorPolicyChoice.choices,
                                     default=ErrorPolicyChoice.PER_ROW)
     status = models.CharField(_("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)

@@ -27,7 +27,7 @@ from techfin.filings.models import Anomaly, AnomalyStatus, Filing, FilingBatch, 
 from techfin.filings.policies import current_policy_set
 from techfin.filings.queries import anomalies_for_user, batches_for_user, filings_for_user, review_queue
 from techfin.filings.services import file_loans
-from techfin.filings.status import loans_missing_report
+from techfin.filings.status import STATUS_TEMPLATE, loans_missing_report
 from techfin.filings.template import LOAN_TEMPLATE, row_from_form
 from techfin.jobs.services import job_live_progress
 from techfin.jobs.views import NO_WORKER_AFTER
@@ -186,9 +186,10 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         batch = batch_create(actor=request.user, bank=_bank_for(request, form), content=upload.read(),
-                             filename=upload.name, error_policy=form.cleaned_data["error_policy"])
+                             filename=upload.name, error_policy=form.cleaned_data["error_policy"],
+                             kind=form.cleaned_data["kind"])
         return redirect("batch-detail", pk=batch.pk)
-    return render(request, "filings/batch_upload.html", {"form": form, "template": LOAN_TEMPLATE})
+    return render(request, "filings/batch_upload.html", {"form": form})
 
 
 @login_required
@@ -215,8 +216,9 @@ def batch_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def loan_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filing template (入池报送模板) as xlsx or CSV."""
-    return template_response(LOAN_TEMPLATE.name, fmt)
+    """The filing template (入池报送模板), or with ?kind=statuses the monthly status template, as xlsx or CSV."""
+    spec = STATUS_TEMPLATE if request.GET.get("kind") == "statuses" else LOAN_TEMPLATE
+    return template_response(spec.name, fmt)
 
 
 @login_required

@@ -12,11 +12,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from techfin.banks.models import Bank
 from techfin.filings.batches import batch_create, batch_process
-from techfin.filings.models import ErrorPolicyChoice
+from techfin.filings.models import BatchKind, ErrorPolicyChoice
 
 
 class Command(BaseCommand):
     help = "File loans from an xlsx or CSV file in the bank filing template (入池报送模板)."
+    kind = BatchKind.LOANS
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"No partner bank with code {options['bank']!r}.")
         policy = ErrorPolicyChoice.ALL_OR_NOTHING if options["all_or_nothing"] else ErrorPolicyChoice.PER_ROW
         batch = batch_create(actor=None, bank=bank, content=path.read_bytes(), filename=path.name,
-                             error_policy=policy, run_in_background=False)
+                             error_policy=policy, kind=self.kind, run_in_background=False)
         report = batch_process(batch, progress=self._progress)
         self.stdout.write("")
         counts = report.summary()
