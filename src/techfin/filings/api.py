@@ -83,6 +83,14 @@ class FilingFilter(django_filters.FilterSet):
         fields = ["bank", "enterprise", "status", "loan_status", "guarantee_type", "compensation_mode", "batch"]
 
 
+def _not_a_filer(request: Request) -> Response | None:
+    """Only bank officers and fund manager staff file loans or statuses."""
+    if request.user.is_superuser or request.user.role in (Role.MANAGER, Role.BANK):
+        return None
+    return Response({"code": "permission_denied", "message": "Only banks and fund manager staff file loans.",
+                     "fields": {}}, status=status.HTTP_403_FORBIDDEN)
+
+
 def _filing_bank(request: Request, data: dict[str, Any]) -> Bank:
     user = request.user
     if user.role == Role.BANK:
@@ -109,9 +117,8 @@ class FilingViewSet(ReadOnlyScopedViewSet):
 
     @extend_schema(request=FilingInSerializer, responses={201: FilingOutcomeSerializer, 200: FilingOutcomeSerializer})
     def create(self, request: Request) -> Response:
-        if not (request.user.is_superuser or request.user.role in (Role.MANAGER, Role.BANK)):
-            return Response({"code": "permission_denied", "message": "Only banks and fund manager staff file loans.",
-                             "fields": {}}, status=status.HTTP_403_FORBIDDEN)
+        if (refused := _not_a_filer(request)) is not None:
+            return refused
         incoming = FilingInSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         bank = _filing_bank(request, incoming.validated_data)
@@ -185,9 +192,8 @@ class FilingBatchViewSet(ReadOnlyScopedViewSet):
 
     @extend_schema(request=BatchUploadSerializer, responses={202: FilingBatchSerializer})
     def create(self, request: Request) -> Response:
-        if not (request.user.is_superuser or request.user.role in (Role.MANAGER, Role.BANK)):
-            return Response({"code": "permission_denied", "message": "Only banks and fund manager staff file loans.",
-                             "fields": {}}, status=status.HTTP_403_FORBIDDEN)
+        if (refused := _not_a_filer(request)) is not None:
+            return refused
         incoming = BatchUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         bank = _filing_bank(request, incoming.validated_data)

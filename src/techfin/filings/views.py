@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,8 +28,7 @@ from techfin.filings.queries import anomalies_for_user, batches_for_user, filing
 from techfin.filings.services import file_loans
 from techfin.filings.status import STATUS_TEMPLATE, loans_missing_report
 from techfin.filings.template import LOAN_TEMPLATE, row_from_form
-from techfin.jobs.services import job_live_progress
-from techfin.jobs.views import NO_WORKER_AFTER
+from techfin.jobs.views import job_status_context
 from techfin.pages import list_template, paginate, require
 from techfin.tabular.exports import export_response
 from techfin.tabular.templates import template_response
@@ -195,13 +193,9 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_or_404(batches_for_user(request.user), request.user, pk=pk)
-    job = batch.job
-    context: dict[str, Any] = {"batch": batch, "job": job}
-    if job is not None:
-        progress = job_live_progress(job)
-        total = progress.get("total") or 0
-        context.update(progress=progress, percent=int(100 * progress["done"] / total) if total else 0,
-                       waiting_for_worker=job.status == "queued" and timezone.now() - job.created_at > NO_WORKER_AFTER)
+    context: dict[str, Any] = {"batch": batch}
+    if batch.job is not None:
+        context.update(job_status_context(batch.job))
     template = "filings/_batch_status.html" if getattr(request, "htmx", False) else "filings/batch_detail.html"
     return render(request, template, context)
 
