@@ -119,3 +119,17 @@ def test_language_is_saved_per_user(world: Any, client: Any) -> None:
     assert "District workbench" in client.get("/").content.decode()
     patched = client.patch("/api/me/", {"language": "zh-hans"}, content_type="application/json")
     assert patched.status_code == 200 and patched.json()["language"] == "zh-hans"
+
+
+def test_nul_characters_are_refused_before_the_database(world: Any, client: Any) -> None:
+    """PostgreSQL cannot store NUL: such input is a 400 with the one error format, never a 500."""
+    client.force_login(world.users["manager"])
+    json_body = client.post("/api/banks/", {"code": "X\u0000", "name": "n", "bank_type": "other",
+                                            "joined_on": "2025-01-01"}, content_type="application/json")
+    assert json_body.status_code == 400 and json_body.json()["code"] == "invalid"
+    form = client.post("/api/filing-batches/", {"error_policy": "per_row\x00"})
+    assert form.status_code == 400
+    query = client.get("/api/banks/?search=a%00b")
+    assert query.status_code == 400
+    page = client.get("/banks/?q=a%00")
+    assert page.status_code == 400
