@@ -207,6 +207,53 @@ CASES: list[Case] = [
          expect(200, API_ANON, bank=404, commissioner=404), "in Huangpu"),
     Case("api:riskevent-detail", "patch", lambda w: {"pk": _risk_event(w.ent_nansha).pk},
          expect(404, API_ANON, manager=200, supervisor=403), "in Nansha", data=lambda w: {"description": "和解"}),
+    # --- registry bulk import (issue 3 item 8) ---
+    Case("enterprise-import", "get", none, expect(403, LOGIN, manager=200)),
+    Case("enterprise-import", "post", none, expect(403, LOGIN, manager=200), "no file",
+         data=lambda w: {"kind": "enterprises", "error_policy": "per_row"}),
+    Case("enterprise-import-detail", "get", lambda w: {"pk": _enterprise_import(w).pk},
+         expect(404, LOGIN, manager=200, supervisor=200), "a manager's import"),
+    Case("enterprise-import-download", "get", lambda w: {"pk": _enterprise_import(w).pk, "which": "report"},
+         expect(404, LOGIN), "an import without report"),
+    Case("enterprise-import-template", "get", lambda w: {"kind": "qualifications", "fmt": "xlsx"},
+         expect(403, LOGIN, manager=200)),
+    Case("api:enterpriseimport-list", "get", none, expect(200, API_ANON)),
+    Case("api:enterpriseimport-list", "post", none, expect(403, API_ANON, manager=415), "JSON instead of multipart",
+         data=lambda w: {"kind": "enterprises"}),
+    Case("api:enterpriseimport-detail", "get", lambda w: {"pk": _enterprise_import(w).pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "a manager's import"),
+    Case("api:enterpriseimport-report", "get", lambda w: {"pk": _enterprise_import(w).pk},
+         expect(404, API_ANON), "an import without report"),
+    Case("api:enterpriseimport-error-list", "get", lambda w: {"pk": _enterprise_import(w).pk},
+         expect(404, API_ANON), "an import without error list"),
+    # --- ledger (issue 5, items 3 and 5): read-only pages and API, scoped by account ---
+    Case("ledger-account-list", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["bank_a"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200, bank=200), "bank A's account"),
+    Case("ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["bank_b"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200), "bank B's account"),
+    Case("ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["huangpu"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200, district=200), "Huangpu's budget"),
+    Case("ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["nansha"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200), "Nansha's budget"),
+    Case("ledger-transfer-detail", "get", lambda w: {"pk": _ledger(w)["to_bank_a"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200, bank=200), "city pool to bank A"),
+    Case("ledger-transfer-detail", "get", lambda w: {"pk": _ledger(w)["huangpu_to_bank_b"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200, district=200), "Huangpu pool to bank B"),
+    Case("api:ledger-account-list", "get", none, expect(200, API_ANON)),
+    Case("api:ledger-account-list", "post", none, expect(403, API_ANON), "no write API",
+         data=lambda w: {"code": "X", "name": "x", "kind": "external"}),
+    Case("api:ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["bank_a"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200, bank=200), "bank A's account"),
+    Case("api:ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["nansha"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "Nansha's budget"),
+    Case("api:ledger-account-statement", "get", lambda w: {"pk": _ledger(w)["huangpu"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200, district=200), "Huangpu's budget"),
+    Case("api:ledger-transfer-list", "get", none, expect(200, API_ANON)),
+    Case("api:ledger-transfer-detail", "get", lambda w: {"pk": _ledger(w)["huangpu_to_bank_b"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200, district=200), "Huangpu pool to bank B"),
+    Case("api:ledger-transfer-detail", "delete", lambda w: {"pk": _ledger(w)["to_bank_a"].pk},
+         expect(405, API_ANON), "transfers are immutable"),
 ]
 
 
@@ -252,6 +299,30 @@ def _new_uscc() -> str:
 
     return valid_uscc("91440112MA59YYYY9")
 
+def _ledger(w: World) -> dict[str, Any]:
+    """Ledger accounts and two payments (issue 5); services answer a repeated call with the
+    first booking, so each case may ask again."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from techfin.ledger import services
+
+    city = services.budget_account(actor=None, year=2025)
+    huangpu = services.budget_account(actor=None, year=2025, district=w.d_huangpu)
+    made = {"city": city, "huangpu": huangpu,
+            "nansha": services.budget_account(actor=None, year=2025, district=w.d_nansha),
+            "bank_a": services.bank_account(actor=None, bank=w.bank_a),
+            "bank_b": services.bank_account(actor=None, bank=w.bank_b)}
+    on = dt.date(2025, 6, 1)
+    services.budget_allocate(actor=None, account=city, amount=Decimal("1000.00"), year=2025, key="m-city", booked_on=on)
+    services.budget_allocate(actor=None, account=huangpu, amount=Decimal("1000.00"), year=2025, key="m-hp",
+                             booked_on=on)
+    made["to_bank_a"] = services.transfer(key="m-pay-a", debit=city, credit=made["bank_a"], amount=Decimal("10.00"),
+                                          kind="payment", booked_on=on)
+    made["huangpu_to_bank_b"] = services.transfer(key="m-pay-b", debit=huangpu, credit=made["bank_b"],
+                                                  amount=Decimal("20.00"), kind="payment", booked_on=on)
+    return made
+
 
 def _case_id(case: Case) -> str:
     return f"{case.method.upper()} {case.name}{' (' + case.label + ')' if case.label else ''}"
@@ -295,3 +366,10 @@ def test_permission_matrix(case: Case, role: str, world: World, client: Any) -> 
     assert response.status_code == case.expected[role], (
         f"{role} {case.method.upper()} {url}: got {response.status_code}, expected {case.expected[role]}"
     )
+
+
+def _enterprise_import(w: World) -> Any:
+    from techfin.enterprises.models import EnterpriseImport
+
+    return EnterpriseImport.objects.create(kind="enterprises", original_name="e.xlsx", file="enterprise-imports/e.xlsx",
+                                           uploaded_by=w.users["manager"], status="done")

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "techfin.accounts",
     "techfin.audit",
     "techfin.jobs",
+    "techfin.ledger",
     "techfin.enterprises",
     "techfin.banks",
     "techfin.filings",

@@ -11,6 +11,7 @@ from techfin.audit.api import AuditEventViewSet
 from techfin.banks.api import BankViewSet, BranchViewSet, ThirdPartyViewSet
 from techfin.enterprises.api import (
     DistrictViewSet,
+    EnterpriseImportViewSet,
     EnterpriseViewSet,
     IndicatorReportViewSet,
     QualificationKindViewSet,
@@ -18,6 +19,7 @@ from techfin.enterprises.api import (
     RiskEventViewSet,
 )
 from techfin.filings.api import FilingBatchViewSet, FilingViewSet
+from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -25,6 +27,7 @@ router.register("branches", BranchViewSet, basename="branch")
 router.register("third-parties", ThirdPartyViewSet, basename="thirdparty")
 router.register("districts", DistrictViewSet, basename="district")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("enterprise-imports", EnterpriseImportViewSet, basename="enterpriseimport")
 router.register("qualification-kinds", QualificationKindViewSet, basename="qualificationkind")
 router.register("qualifications", QualificationViewSet, basename="qualification")
 router.register("indicator-reports", IndicatorReportViewSet, basename="indicatorreport")
@@ -32,6 +35,8 @@ router.register("risk-events", RiskEventViewSet, basename="riskevent")
 router.register("filings", FilingViewSet, basename="filing")
 router.register("filing-batches", FilingBatchViewSet, basename="filingbatch")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
+router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
+router.register("ledger/transfers", LedgerTransferViewSet, basename="ledger-transfer")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

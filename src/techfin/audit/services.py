@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from techfin.audit.context import current_request_id
 from techfin.audit.models import AuditEvent, ChainHead
+from techfin.db import insert_rows
 
 M = TypeVar("M", bound=models.Model)
 GENESIS_HASH = "0" * 64
@@ -36,8 +37,13 @@ def object_type_of(obj: models.Model | type[models.Model]) -> str:
     return obj._meta.label_lower
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def to_json_value(value: Any) -> Any:
     """A JSON-safe, hash-stable form of a field value (Decimal and dates as strings)."""
+    if value.__class__ in _PLAIN:  # most values: returned as they are, without the checks below
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime):
@@ -47,25 +53,38 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, (list, tuple)):
-        return [to_json_value(item) for item in value]
+        return [item if item.__class__ in _PLAIN else to_json_value(item) for item in value]
     if isinstance(value, dict):
-        return {str(k): to_json_value(v) for k, v in value.items()}
+        return {str(k): v if v.__class__ in _PLAIN else to_json_value(v) for k, v in value.items()}
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     return str(value)
+
+
+_SNAPSHOT_FIELDS: dict[type[models.Model], tuple[tuple[str, str], ...]] = {}
+
+
+def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
+    """(name, attname) of the fields a snapshot holds, worked out once per model."""
+    found = _SNAPSHOT_FIELDS.get(model)
+    if found is None:
+        found = _SNAPSHOT_FIELDS[model] = tuple(
+            (field.name, field.attname) for field in model._meta.concrete_fields
+            # Timestamps kept by Django itself are noise in a history: the event has its own time.
+            if not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+        )
+    return found
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The instance's concrete field values, by attribute name (FKs as ids)."""
     wanted = set(fields) if fields is not None else None
     result: dict[str, Any] = {}
-    for field in instance._meta.concrete_fields:
-        # Timestamps kept by Django itself are noise in a history: the event has its own time.
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+    for name, attname in _snapshot_fields(type(instance)):
+        if wanted is not None and name not in wanted and attname not in wanted:
             continue
-        if wanted is not None and field.name not in wanted and field.attname not in wanted:
-            continue
-        result[field.name] = to_json_value(getattr(instance, field.attname))
+        value = getattr(instance, attname)
+        result[name] = value if value.__class__ in _PLAIN else to_json_value(value)
     return result
 
 
@@ -191,11 +210,11 @@ def record_events(*, actor: Any, events: Iterable[PendingEvent], batch_size: int
         event.hash = prev_hash = compute_hash(event)
         buffer.append(event)
         if len(buffer) >= batch_size:
-            AuditEvent.objects.bulk_create(buffer)
+            insert_rows(AuditEvent, buffer)
             written += len(buffer)
             buffer = []
     if buffer:
-        AuditEvent.objects.bulk_create(buffer)
+        insert_rows(AuditEvent, buffer)
         written += len(buffer)
     if written:
         head.last_seq, head.last_hash = seq, prev_hash

@@ -10,21 +10,26 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from techfin.accounts.scoping import get_or_404
-from techfin.api.viewsets import ReadOnlyScopedViewSet, ScopedModelViewSet
-from techfin.enterprises import services
+from techfin.api.viewsets import ReadOnlyScopedViewSet, ScopedModelViewSet, ScopedViewSetMixin
+from techfin.enterprises import importers, services
 from techfin.enterprises.indicators import CODES
 from techfin.enterprises.models import (
     District,
     Enterprise,
+    EnterpriseImport,
+    ImportKind,
+    ImportPolicy,
     IndicatorReport,
     IndustryTag,
     Qualification,
@@ -37,6 +42,7 @@ from techfin.enterprises.parsing import date_value
 from techfin.enterprises.queries import (
     districts_for_user,
     enterprises_for_user,
+    imports_for_user,
     indicator_reports_for_user,
     qualification_kinds_for_user,
     qualifications_for_user,
@@ -414,3 +420,93 @@ class RiskEventViewSet(ScopedModelViewSet):
     def perform_destroy(self, instance: RiskEvent) -> None:
         services.risk_event_delete(actor=self.request.user, event=instance)
 
+
+
+# --- bulk import -------------------------------------------------------------------------------
+
+class ImportProblemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    row = serializers.IntegerField(help_text="Row number as Excel shows it; 0 for the file as a whole.")
+    column_key = serializers.CharField(allow_null=True)
+    header = serializers.CharField(allow_blank=True, help_text="The header as written in the file.")
+    column_index = serializers.IntegerField(allow_null=True, help_text="0-based column.")
+    code = serializers.CharField(help_text="Stable rule code, e.g. uscc.check_character.")
+    value = serializers.CharField(allow_null=True)
+    message_zh = serializers.CharField()
+    message_en = serializers.CharField()
+
+
+class EnterpriseImportSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    errors = ImportProblemSerializer(many=True, read_only=True,
+                                     help_text="Every problem (the first 5,000); the report file has all.")
+    warnings = ImportProblemSerializer(many=True, read_only=True)
+    job = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    report_available = serializers.SerializerMethodField()
+    error_list_available = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnterpriseImport
+        fields = ["id", "kind", "error_policy", "original_name", "status", "job", "rows", "created", "updated",
+                  "unchanged", "rejected", "error_count", "warning_count", "rolled_back", "failure",
+                  "report_available", "error_list_available", "errors", "warnings", "created_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_report_available(self, obj: EnterpriseImport) -> bool:
+        return bool(obj.report)
+
+    def get_error_list_available(self, obj: EnterpriseImport) -> bool:
+        return bool(obj.error_list)
+
+
+class EnterpriseImportCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    kind = serializers.ChoiceField(choices=ImportKind.choices)
+    file = serializers.FileField(help_text="xlsx, xls, ods or CSV, with the template's headers.")
+    error_policy = serializers.ChoiceField(choices=ImportPolicy.choices, default=ImportPolicy.PER_ROW)
+
+
+class EnterpriseImportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                              viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Bulk import of enterprises, qualifications or annual indicators (批量导入).
+
+    POST a file (multipart) to start an import: it runs in the background; the answer (202)
+    has its id and its job. GET the import for its status, counts and every problem (row,
+    column, rule code, message in Chinese and English); `report/` is your file with an error
+    column, `error-list/` one line per problem.
+    """
+
+    model = EnterpriseImport
+    serializer_class = EnterpriseImportSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["kind", "status"]
+
+    def scoped_queryset(self) -> QuerySet[EnterpriseImport]:
+        return imports_for_user(self.request.user)
+
+    @extend_schema(request={"multipart/form-data": EnterpriseImportCreateSerializer},
+                   responses={202: EnterpriseImportSerializer})
+    def create(self, request: Request) -> Response:
+        form = EnterpriseImportCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        imp = importers.enterprise_import_create(
+            actor=request.user, kind=form.validated_data["kind"], content=upload.read(),
+            filename=upload.name or "import", error_policy=form.validated_data["error_policy"])
+        return Response(EnterpriseImportSerializer(imp).data, status=status.HTTP_202_ACCEPTED)
+
+    def _file(self, which: str) -> FileResponse:
+        imp = self.get_object()
+        stored = getattr(imp, which)
+        if not stored:
+            raise Http404
+        return FileResponse(stored.open("rb"), as_attachment=True, filename=importers.import_file_name(imp, which))
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The uploaded file with the error column (xlsx, or CSV for a CSV upload)."""
+        return self._file("report")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="error-list")
+    def error_list(self, request: Request, pk: str | None = None) -> FileResponse:
+        """Every problem as a row of an xlsx workbook."""
+        return self._file("error_list")

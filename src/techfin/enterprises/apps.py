@@ -8,9 +8,11 @@ class EnterprisesConfig(AppConfig):
 
     def ready(self) -> None:
         from techfin.accounts.scoping import ALL, ScopeRule, register_scope
+        from techfin.enterprises import importers
         from techfin.enterprises.models import (
             District,
             Enterprise,
+            EnterpriseImport,
             IndicatorReport,
             Qualification,
             QualificationKind,
@@ -25,3 +27,8 @@ class EnterprisesConfig(AppConfig):
         # An enterprise's profile records follow the enterprise.
         for model in (Qualification, IndicatorReport, RiskEvent):
             register_scope(model, ScopeRule(district="enterprise__district", enterprise="enterprise"))
+        # Registry imports: fund manager staff (the editors) and supervisors see them all;
+        # anyone else only the ones they uploaded.
+        register_scope(EnterpriseImport, ScopeRule(owner="uploaded_by"))
+        # Import templates (enterprises, qualifications, indicators) and the import job.
+        importers.register_templates()

@@ -18,6 +18,8 @@ from techfin.enterprises.models import (
     DataSource,
     District,
     Enterprise,
+    ImportKind,
+    ImportPolicy,
     IndicatorReport,
     IndustryTag,
     Qualification,
@@ -191,3 +193,22 @@ class RiskEventForm(forms.Form):
     def values(self, *, only_changed: bool = False) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         return {k: v for k, v in data.items() if k in self.changed_data} if only_changed else data
+
+
+IMPORT_MAX_BYTES = 64 * 1024 * 1024
+
+
+class ImportForm(forms.Form):
+    """Upload of a registry file (批量导入): what it holds, the file, and what to do with bad rows."""
+
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    file = forms.FileField(label=_("File (xlsx, xls, ods or CSV)"))
+    error_policy = forms.ChoiceField(label=_("When a row has errors"), choices=ImportPolicy.choices,
+                                     initial=ImportPolicy.PER_ROW, widget=forms.RadioSelect)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 64 MB; split it into several files."),
+                                        code="file.too_large")
+        return upload

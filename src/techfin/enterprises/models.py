@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -443,3 +444,74 @@ class RiskEvent(CheckedByServices):
 
     def active_on(self, on: dt.date) -> bool:
         return self.start_on <= on and (self.end_on is None or on < self.end_on)
+
+
+class ImportKind(models.TextChoices):
+    """What a registry import file holds (导入类型); the value is its template's name."""
+
+    ENTERPRISES = "enterprises", _("Enterprise basic information")  # 企业基本信息
+    QUALIFICATIONS = "qualifications", _("Qualifications")  # 企业资质
+    INDICATORS = "indicators", _("Annual indicators")  # 年度指标
+
+
+class ImportPolicy(models.TextChoices):
+    """`techfin.tabular.importer.ErrorPolicy`, as stored on an import."""
+
+    PER_ROW = "per_row", _("Row by row: save the good rows, skip the bad ones")  # 逐行导入，跳过错误行
+    ALL_OR_NOTHING = "all_or_nothing", _("All or nothing: save nothing if any row is bad")  # 全部成功才导入
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class EnterpriseImport(models.Model):
+    """One uploaded registry file (批量导入) and what became of it: counts, every problem, and
+    the user's own file with an error column. Run by a background job from the page and the
+    API, in the foreground by `techfin import-enterprises`; the same `importers.import_run`."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportKind.choices)
+    error_policy = models.CharField(_("when a row is bad"), max_length=20, choices=ImportPolicy.choices,
+                                    default=ImportPolicy.PER_ROW)
+    file = models.FileField(_("file"), upload_to="enterprise-imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.OneToOneField("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    rolled_back = models.BooleanField(_("rolled back"), default=False)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    report = models.FileField(_("file with error column"), upload_to="enterprise-import-reports/%Y/%m/",
+                              blank=True)
+    error_list = models.FileField(_("error list"), upload_to="enterprise-import-reports/%Y/%m/", blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("registry import")
+        verbose_name_plural = _("registry imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.updated

@@ -39,9 +39,19 @@ def _zh() -> bool:
     return (get_language() or "zh").startswith("zh")
 
 
+_VALID_CODES: dict[str, str] = {}
+"""Text already found valid → its normalised code (the check is pure; an import asks it
+several times per row). Only valid codes are kept: errors are raised anew, in the language
+then active."""
+
+
 def uscc_value(value: Any) -> str:
     """The normalised code, or `ValidationError` with one message per broken rule of
     GB 32100-2015 (codes `uscc.length`, `uscc.charset`, `uscc.check_character`)."""
+    if value.__class__ is str:
+        known = _VALID_CODES.get(value)
+        if known is not None:
+            return known
     if is_blank(value):
         raise ValidationError(_("The unified social credit code is required."), code="required")
     text = uscc_rules.normalise(str(value))
@@ -54,6 +64,10 @@ def uscc_value(value: Any) -> str:
             })
             for problem in problems
         ])
+    if value.__class__ is str:
+        if len(_VALID_CODES) >= 100_000:
+            _VALID_CODES.clear()
+        _VALID_CODES[value] = text
     return text
 
 

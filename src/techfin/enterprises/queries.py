@@ -20,6 +20,7 @@ from techfin.accounts.scoping import get_or_404, restrict
 from techfin.enterprises.models import (
     District,
     Enterprise,
+    EnterpriseImport,
     IndicatorReport,
     Qualification,
     QualificationKind,
@@ -27,6 +28,11 @@ from techfin.enterprises.models import (
     SizeClass,
 )
 from techfin.enterprises.verdicts import PREFETCH
+
+
+def imports_for_user(user: Any) -> QuerySet[EnterpriseImport]:
+    """Registry imports the user may see: all for fund manager staff and supervisors, else their own."""
+    return restrict(EnterpriseImport.objects.select_related("uploaded_by", "job"), user)
 
 
 def districts_for_user(user: Any) -> QuerySet[District]:

@@ -5,6 +5,12 @@ from techfin.enterprises import views
 urlpatterns = [
     path("enterprises/", views.enterprise_list, name="enterprise-list"),
     path("enterprises/new/", views.enterprise_create, name="enterprise-create"),
+    path("enterprises/import/", views.enterprise_import, name="enterprise-import"),
+    path("enterprises/import/<int:pk>/", views.enterprise_import_detail, name="enterprise-import-detail"),
+    path("enterprises/import/<int:pk>/<str:which>/", views.enterprise_import_download,
+         name="enterprise-import-download"),
+    path("enterprises/import/templates/<slug:kind>.<str:fmt>", views.enterprise_import_template,
+         name="enterprise-import-template"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
     path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise-edit"),
     path("enterprises/<int:enterprise_pk>/qualifications/new/", views.qualification_create,

@@ -148,9 +148,25 @@ def assess_size(inputs: Inputs, on: dt.date, year: int | None) -> Assessment:
                    message_zh="未登记国民经济行业代码，无法划型",
                    message_en="no industry code recorded: the size class cannot be determined"),))
     else:
-        verdict = size.classify_size(code, inputs.value(year, "employees"), inputs.value(year, "revenue"),
-                                     inputs.value(year, "total_assets"), rules)
+        verdict = _classify_size(code, inputs.value(year, "employees"), inputs.value(year, "revenue"),
+                                 inputs.value(year, "total_assets"), rules)
     return Assessment("size", verdict, rules.document, year)
+
+
+_SIZE_VERDICTS: dict[tuple[Any, ...], size.SizeVerdict] = {}
+
+
+def _classify_size(code: str, employees: Any, revenue: Any, total_assets: Any,
+                   rules: size.SizeRules) -> size.SizeVerdict:
+    """`classify_size`, remembered: it is pure and its verdict immutable, and an import or the
+    daily refresh asks it the same question (an industry code, no figures yet) thousands of times."""
+    key = (rules.name, code, employees, revenue, total_assets)
+    found = _SIZE_VERDICTS.get(key)
+    if found is None:
+        if len(_SIZE_VERDICTS) > 10_000:
+            _SIZE_VERDICTS.clear()
+        found = _SIZE_VERDICTS[key] = size.classify_size(code, employees, revenue, total_assets, rules)
+    return found
 
 
 TECH_SME_FIGURES = ("employees", "tech_staff", "revenue", "total_assets", "rd_expense", "total_cost_expense")

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from techfin.accounts.scoping import can, get_or_404
-from techfin.enterprises import industries, services
+from techfin.enterprises import importers, industries, services
 from techfin.enterprises.forms import (
     EnterpriseForm,
+    ImportForm,
     IndicatorReportForm,
     QualificationForm,
     RiskEventForm,
@@ -43,13 +44,16 @@ from techfin.enterprises.queries import (
     districts_for_user,
     enterprise_for_profile,
     enterprises_for_user,
+    imports_for_user,
     indicator_reports_for_user,
     qualification_kinds_for_user,
     qualifications_for_user,
     risk_events_for_user,
 )
+from techfin.jobs.views import job_status_context
 from techfin.pages import list_template, paginate, require
 from techfin.tabular.exports import export_response
+from techfin.tabular.templates import template_response
 
 
 @login_required
@@ -283,3 +287,60 @@ def risk_event_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.risk_event_delete(actor=request.user, event=event)
     messages.success(request, _("Risk event deleted."))
     return redirect(_profile_url(enterprise_id, "#risks"))
+
+
+# --- bulk import (批量导入) ------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_import(request: HttpRequest) -> HttpResponse:
+    """Upload a registry file; it is checked and imported in the background."""
+    require(request.user, Enterprise, "change")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            imp = importers.enterprise_import_create(
+                actor=request.user, kind=form.cleaned_data["kind"], content=upload.read(), filename=upload.name,
+                error_policy=form.cleaned_data["error_policy"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("enterprise-import-detail", pk=imp.pk)
+    context = {"form": form, "templates": importers.template_links(),
+               "recent": imports_for_user(request.user)[:10]}
+    return render(request, "enterprises/import.html", context)
+
+
+@login_required
+def enterprise_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An import's progress while it runs (polled), then its report."""
+    imp = get_or_404(imports_for_user(request.user), request.user, pk=pk)
+    context: dict[str, Any] = {"imp": imp, "errors": imp.errors[:500], "warnings": imp.warnings[:200]}
+    if imp.job is not None and not imp.finished:
+        context.update(job_status_context(imp.job))
+    template = ("enterprises/_import_status.html" if getattr(request, "htmx", False)
+                else "enterprises/import_detail.html")
+    return render(request, template, context)
+
+
+@login_required
+def enterprise_import_download(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+    """The user's file with the error column (`report`) or the error list (`errors`)."""
+    imp = get_or_404(imports_for_user(request.user), request.user, pk=pk)
+    field_name = {"report": "report", "errors": "error_list"}.get(which)
+    stored = getattr(imp, field_name) if field_name else None
+    if not stored:
+        raise Http404
+    return FileResponse(stored.open("rb"), as_attachment=True,
+                        filename=importers.import_file_name(imp, field_name or "report"))
+
+
+@login_required
+def enterprise_import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """The blank template of an import (xlsx or CSV), for those who may import it."""
+    model = importers.MODELS.get(kind)
+    if model is None:
+        raise Http404
+    require(request.user, model, "change")
+    return template_response(kind, fmt)

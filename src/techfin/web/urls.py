@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("techfin.filings.urls")),
     path("", include("techfin.audit.urls")),
     path("", include("techfin.jobs.urls")),
+    path("", include("techfin.ledger.urls")),
 ]
