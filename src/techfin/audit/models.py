@@ -18,6 +18,18 @@ ACTION_LABELS = {
     "approve": _("approved"),
     "pay": _("paid"),
     "withdraw": _("withdrawn"),
+    "amend": _("amended"),
+    "revise": _("revised"),
+    "process": _("processed"),
+    "report": _("reported"),
+    "follow_up": _("followed up"),
+    "request_amendment": _("amendment requested"),
+    "ledger.account_open": _("account opened"),
+    "ledger.transfer": _("transfer booked"),
+    "ledger.reserve": _("amount reserved"),
+    "ledger.post_pending": _("reservation paid"),
+    "ledger.void_pending": _("reservation released"),
+    "ledger.reverse": _("transfer reversed"),
 }
 
 

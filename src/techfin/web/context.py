@@ -13,6 +13,7 @@ from techfin.accounts.scoping import can
 from techfin.banks.models import Bank
 from techfin.enterprises.models import Enterprise
 from techfin.filings.models import Anomaly, Filing, FilingBatch
+from techfin.ledger.models import Account
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def nav_items(user: Any) -> list[NavItem]:
     if user.sees_everything:
         items.append(NavItem(_("Review queue"), reverse("filing-review"), "review"))
     items.append(NavItem(_("Pool policy"), reverse("pool-policy"), "policy"))
+    if can(user, Account, "view"):
+        items.append(NavItem(_("Ledger"), reverse("ledger-account-list"), "ledger"))
     if user.sees_everything:
         items.append(NavItem(_("Audit log"), reverse("audit-log"), "audit"))
     items.append(NavItem(_("API"), reverse("api:docs"), "api"))
