@@ -46,7 +46,7 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
     # The used revenue is the tax figure; the declared one is shown as superseded, on demand.
     assert "30,000,000.00" in html and "<s>32,000,000.00</s>" in html
     assert "GR202444001234" in html
-    assert 'data-testid="loans-placeholder"' in html
+    assert 'data-testid="profile-loans"' in html  # the pool registers its loans section
     english = client.get(reverse("enterprise-detail", args=[software.pk]) + "?on=2026-06-30",
                          HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("set-language"), {"language": "en", "next": "/"})

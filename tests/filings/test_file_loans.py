@@ -136,3 +136,11 @@ def test_only_the_fund_manager_reviews(eligible: Any) -> None:
     file_loans(actor=None, bank=w.bank_a, today=TODAY, rows=[loan("W-1", w.ent_huangpu.uscc, enterprise_name="别名")])
     with pytest.raises(PermissionDenied):
         filing_accept(actor=w.users["bank"], filing=Filing.objects.get(bank=w.bank_a))
+
+
+def test_the_profile_lists_the_enterprises_loans(eligible: Any, client: Any) -> None:
+    w = eligible
+    file_loans(actor=None, bank=w.bank_a, rows=[loan("P-1", w.ent_huangpu.uscc)], today=TODAY)
+    client.force_login(w.users["district"])  # Huangpu's official sees Huangpu's enterprise and its loans
+    page = client.get(f"/enterprises/{w.ent_huangpu.pk}/").content.decode()
+    assert 'data-testid="profile-loans"' in page and "P-1" in page and "3,000,000.00" in page

@@ -37,6 +37,7 @@ from techfin.enterprises.models import (
     RiskEvent,
     SizeClass,
 )
+from techfin.enterprises.panels import panels_for
 from techfin.enterprises.parsing import date_value
 from techfin.enterprises.profile import build_profile, export_rows
 from techfin.enterprises.queries import (
@@ -91,6 +92,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "enterprise": enterprise, "p": build_profile(enterprise, on),
         "can_change": can(request.user, Enterprise, "change"),
+        "panels": panels_for(request.user, enterprise),
     }
     return render(request, "enterprises/enterprise_detail.html", context)
 

@@ -31,3 +31,11 @@ class FilingsConfig(AppConfig):
 
         register_template(LOAN_TEMPLATE, replace=True)
         register_template(STATUS_TEMPLATE, replace=True)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from techfin.enterprises.panels import ProfilePanel, register_profile_panel
+        from techfin.filings.profile import loans_panel_context
+
+        register_profile_panel(ProfilePanel("loans", _("Pool loans"), "filings/_profile_loans.html",
+                                            loans_panel_context, order=10))
