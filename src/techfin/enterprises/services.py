@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -597,6 +597,39 @@ def qualification_kind_save(*, actor: Any, kind: QualificationKind | None, **val
     return updated
 
 
+# --- records that belong to an enterprise (qualifications, indicator reports, risk events) ---
+
+Cleaner = Callable[[Mapping[str, Any], Any], dict[str, Any]]
+
+
+def _child_create(model: type[Any], clean: Cleaner, *, actor: Any, enterprise: Enterprise, refresh: bool,
+                  values: Mapping[str, Any]) -> Any:
+    """Create one of an enterprise's records, audited under the enterprise, then refresh its verdicts."""
+    cleaned = clean({**values, "enterprise": enterprise}, None)
+    record = create_audited(model, actor=actor, parent=enterprise, **cleaned)
+    ensure_in_scope(record, actor)
+    if refresh:
+        enterprise_refresh_summary(enterprise)
+    return record
+
+
+def _child_update(record: Any, clean: Cleaner, *, actor: Any, refresh: bool, values: Mapping[str, Any]) -> Any:
+    cleaned = clean(values, record)
+    updated, changes = update_audited(record, actor=actor, parent=record.enterprise, **cleaned)
+    ensure_in_scope(updated, actor)
+    if refresh and changes:
+        enterprise_refresh_summary(updated.enterprise)
+    return updated
+
+
+def _child_delete(record: Any, *, actor: Any, refresh: bool) -> None:
+    ensure_in_scope(record, actor)
+    enterprise = record.enterprise
+    delete_audited(record, actor=actor, parent=enterprise)
+    if refresh:
+        enterprise_refresh_summary(enterprise)
+
+
 # --- qualifications ----------------------------------------------------------------------
 
 QUALIFICATION_FIELDS = ("enterprise", "uscc", "kind", "number", "year", "issued_on", "valid_from", "valid_to",
@@ -714,32 +747,19 @@ def qualification_upsert(*, actor: Any, data: Mapping[str, Any], refresh: bool =
 @transaction.atomic
 def qualification_create(*, actor: Any, enterprise: Enterprise, refresh: bool = True,
                          **values: Any) -> Qualification:
-    values = _clean_qualification({**values, "enterprise": enterprise}, None)
-    qualification = create_audited(Qualification, actor=actor, parent=enterprise, **values)
-    ensure_in_scope(qualification, actor)
-    if refresh:
-        enterprise_refresh_summary(enterprise)
-    return qualification
+    return _child_create(Qualification, _clean_qualification, actor=actor, enterprise=enterprise,
+                         refresh=refresh, values=values)
 
 
 @transaction.atomic
 def qualification_update(*, actor: Any, qualification: Qualification, refresh: bool = True,
                          **values: Any) -> Qualification:
-    cleaned = _clean_qualification(values, qualification)
-    updated, changes = update_audited(qualification, actor=actor, parent=qualification.enterprise, **cleaned)
-    ensure_in_scope(updated, actor)
-    if refresh and changes:
-        enterprise_refresh_summary(updated.enterprise)
-    return updated
+    return _child_update(qualification, _clean_qualification, actor=actor, refresh=refresh, values=values)
 
 
 @transaction.atomic
 def qualification_delete(*, actor: Any, qualification: Qualification, refresh: bool = True) -> None:
-    ensure_in_scope(qualification, actor)
-    enterprise = qualification.enterprise
-    delete_audited(qualification, actor=actor, parent=enterprise)
-    if refresh:
-        enterprise_refresh_summary(enterprise)
+    _child_delete(qualification, actor=actor, refresh=refresh)
 
 
 # --- indicator reports -------------------------------------------------------------------
@@ -846,32 +866,19 @@ def indicator_report_upsert(*, actor: Any, data: Mapping[str, Any], refresh: boo
 @transaction.atomic
 def indicator_report_create(*, actor: Any, enterprise: Enterprise, refresh: bool = True,
                             **values: Any) -> IndicatorReport:
-    cleaned = _clean_report({**values, "enterprise": enterprise}, None)
-    report = create_audited(IndicatorReport, actor=actor, parent=enterprise, **cleaned)
-    ensure_in_scope(report, actor)
-    if refresh:
-        enterprise_refresh_summary(enterprise)
-    return report
+    return _child_create(IndicatorReport, _clean_report, actor=actor, enterprise=enterprise, refresh=refresh,
+                         values=values)
 
 
 @transaction.atomic
 def indicator_report_update(*, actor: Any, report: IndicatorReport, refresh: bool = True,
                             **values: Any) -> IndicatorReport:
-    cleaned = _clean_report(values, report)
-    updated, changes = update_audited(report, actor=actor, parent=report.enterprise, **cleaned)
-    ensure_in_scope(updated, actor)
-    if refresh and changes:
-        enterprise_refresh_summary(updated.enterprise)
-    return updated
+    return _child_update(report, _clean_report, actor=actor, refresh=refresh, values=values)
 
 
 @transaction.atomic
 def indicator_report_delete(*, actor: Any, report: IndicatorReport, refresh: bool = True) -> None:
-    ensure_in_scope(report, actor)
-    enterprise = report.enterprise
-    delete_audited(report, actor=actor, parent=enterprise)
-    if refresh:
-        enterprise_refresh_summary(enterprise)
+    _child_delete(report, actor=actor, refresh=refresh)
 
 
 # --- risk events -------------------------------------------------------------------------
@@ -939,28 +946,15 @@ def risk_event_upsert(*, actor: Any, data: Mapping[str, Any], refresh: bool = Tr
 
 @transaction.atomic
 def risk_event_create(*, actor: Any, enterprise: Enterprise, refresh: bool = True, **values: Any) -> RiskEvent:
-    cleaned = _clean_risk_event({**values, "enterprise": enterprise}, None)
-    event = create_audited(RiskEvent, actor=actor, parent=enterprise, **cleaned)
-    ensure_in_scope(event, actor)
-    if refresh:
-        enterprise_refresh_summary(enterprise)
-    return event
+    return _child_create(RiskEvent, _clean_risk_event, actor=actor, enterprise=enterprise, refresh=refresh,
+                         values=values)
 
 
 @transaction.atomic
 def risk_event_update(*, actor: Any, event: RiskEvent, refresh: bool = True, **values: Any) -> RiskEvent:
-    cleaned = _clean_risk_event(values, event)
-    updated, changes = update_audited(event, actor=actor, parent=event.enterprise, **cleaned)
-    ensure_in_scope(updated, actor)
-    if refresh and changes:
-        enterprise_refresh_summary(updated.enterprise)
-    return updated
+    return _child_update(event, _clean_risk_event, actor=actor, refresh=refresh, values=values)
 
 
 @transaction.atomic
 def risk_event_delete(*, actor: Any, event: RiskEvent, refresh: bool = True) -> None:
-    ensure_in_scope(event, actor)
-    enterprise = event.enterprise
-    delete_audited(event, actor=actor, parent=enterprise)
-    if refresh:
-        enterprise_refresh_summary(enterprise)
+    _child_delete(event, actor=actor, refresh=refresh)
