@@ -1,27 +1,41 @@
-"""`techfin demo`: deterministic, idempotent, a user of every role."""
+"""`techfin demo`: deterministic, idempotent, a user of every role, loans filed through the service.
+
+Loading the small demo takes most of a minute (enterprises, profiles, loans and their monthly
+reports, all through the services), so one test loads it and checks it all.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from techfin.accounts.models import Role, User
 from techfin.audit.models import AuditEvent
 from techfin.audit.services import verify_chain
 from techfin.banks.models import Bank, Branch
+from techfin.demo.loans import last_period, loan_figures
+from techfin.demo.services import BORROWERS_BY_SCALE, ENTERPRISES_BY_SCALE, plan_enterprises
+from techfin.domain.policy import add_months, shipped_book
+from techfin.domain.uscc import is_valid
 from techfin.enterprises.models import District, Enterprise
+from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
+from techfin.filings.status import loans_missing_report
 
 pytestmark = pytest.mark.django_db
 
 
 def _counts() -> tuple[int, ...]:
     return (District.objects.count(), Bank.objects.count(), Branch.objects.count(), Enterprise.objects.count(),
-            User.objects.count(), AuditEvent.objects.count())
+            User.objects.count(), Filing.objects.count(), StatusReport.objects.count(), AuditEvent.objects.count())
 
 
-def test_demo_is_idempotent_and_prints_logins() -> None:
+def test_demo_loads_its_plan_and_a_second_run_changes_nothing() -> None:
     out = io.StringIO()
     call_command("demo", "--seed", "7", stdout=out)
     first = _counts()
@@ -32,6 +46,17 @@ def test_demo_is_idempotent_and_prints_logins() -> None:
         assert username in text
     assert "techfin-demo" in text
 
+    # The enterprises are the seed's plan, spread like the real city's.
+    plan = plan_enterprises(ENTERPRISES_BY_SCALE["small"], 7)
+    loaded = sorted(Enterprise.objects.values_list("uscc", "name"))
+    assert loaded == sorted((spec.uscc, spec.name) for spec in plan)
+    assert all(is_valid(code) for code, _name in loaded)
+    by_district = {d.code: d.enterprises.count() for d in District.objects.all()}
+    assert by_district["440106"] > by_district["440117"]
+    assert by_district["440112"] > by_district["440117"]
+
+    _check_loans(plan)
+
     again = io.StringIO()
     call_command("demo", "--seed", "7", stdout=again)
     assert _counts() == first
@@ -39,18 +64,47 @@ def test_demo_is_idempotent_and_prints_logins() -> None:
     assert verify_chain()[1] is None
 
 
-def test_demo_is_deterministic_for_a_seed() -> None:
-    from techfin.demo.services import ENTERPRISES_BY_SCALE, plan_enterprises
-    from techfin.domain.uscc import is_valid
+def _check_loans(plan: list) -> None:  # type: ignore[type-arg]
+    filings = list(Filing.objects.select_related("bank", "enterprise"))
+    # A few hundred loans from the plan's borrowers, every one accepted by the filing service
+    # (eligible, within the deadline and the caps), each with its audit event and letter number.
+    assert 250 <= len(filings) <= 600
+    assert {f.status for f in filings} == {FilingStatus.ACCEPTED}
+    assert {f.enterprise.uscc for f in filings} <= {spec.uscc for spec in plan[:BORROWERS_BY_SCALE["small"]]}
+    assert AuditEvent.objects.filter(object_type="filings.filing", action="create").count() == len(filings)
+    assert len({f.confirmation_no for f in filings if f.confirmation_no}) == len(filings)
+    assert len({f.bank.code for f in filings}) >= 20
+    book = shipped_book()
+    totals: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for f in filings:
+        month_end = add_months(f.disbursed_on.replace(day=1), 1) - dt.timedelta(days=1)
+        assert month_end < f.filed_on <= month_end + dt.timedelta(days=5), f  # a few days after the month
+        assert f.bank.joined_on <= f.disbursed_on
+        totals[(f.enterprise_id, f.disbursed_on.year)] += f.loan_amount
+        policy = book.in_force(f.disbursed_on)
+        assert f.maturity_on <= add_months(f.disbursed_on, policy.max_term_months or 36)
+    for (_enterprise, year), total in totals.items():
+        assert total <= book.in_force(dt.date(year, 6, 30)).enterprise_cap
+    first_year = min(f.disbursed_on for f in filings)
+    assert dt.date(2016, 2, 1) <= first_year <= dt.date(2018, 12, 31)
 
-    plan = plan_enterprises(ENTERPRISES_BY_SCALE["small"], 11)
-    assert plan == plan_enterprises(ENTERPRISES_BY_SCALE["small"], 11)
-    assert plan != plan_enterprises(ENTERPRISES_BY_SCALE["small"], 12)
-    call_command("demo", "--seed", "11", stdout=io.StringIO())
-    loaded = sorted(Enterprise.objects.values_list("uscc", "name"))
-    assert loaded == sorted((spec.uscc, spec.name) for spec in plan)
-    assert all(is_valid(code) for code, _name in loaded)
-    # Districts weighted like the real city: Tianhe and Huangpu lead, Conghua trails.
-    by_district = {d.code: d.enterprises.count() for d in District.objects.all()}
-    assert by_district["440106"] > by_district["440117"]
-    assert by_district["440112"] > by_district["440117"]
+    # Monthly status: loans settle (most at maturity), a few go bad, and every open loan has
+    # its status for the newest month.
+    statuses = {f.loan_status for f in filings}
+    assert LoanStatus.SETTLED in statuses and LoanStatus.NORMAL in statuses
+    for f in filings:
+        if f.loan_status == LoanStatus.SETTLED:
+            assert f.outstanding_principal == 0
+    last = last_period(timezone.localdate())
+    assert last is not None
+    assert not loans_missing_report(Filing.objects.all(), last).exists()
+    assert StatusReport.objects.filter(loan_status=LoanStatus.SETTLED).count() == sum(
+        1 for f in filings if f.loan_status == LoanStatus.SETTLED)
+
+    # The published shape, loosely at this scale (the full-scale plan is checked in test_loans).
+    figures = loan_figures()
+    assert 380 <= figures["average_wan"] <= 620
+    assert 0.78 <= figures["share_up_to_1000wan"] <= 0.94
+    assert 0.6 <= figures["pure_credit_enterprise_share"] <= 0.9
+    rates = figures["short_rate_by_year"]
+    assert 6 <= rates[min(rates)] <= 8 and 3.2 <= figures["short_rate_2024_2025"] <= 3.8

@@ -10,6 +10,15 @@ demo is loaded), so the mix "today" follows the published figures:
 * sizes mostly small and medium, with some micro and a few large enterprises, so the size rule,
   the tech-SME evaluation and pool eligibility say yes and no for believable reasons
   (too big for a tech SME, R&D too low, tech staff under 10%, on the abnormal-operations list …).
+
+The full demo's 13,281 enterprises are the pool's (2025 seed article; half of the small demo's
+borrow), so each borrower also has the day it entered the pool (`ProfilePlan.pool_entry`, drawn
+whatever `as_of` is, so a later run keeps it): as many enter each year as the published counts
+say (6,550 by the end of 2021, 2022 report), and
+its qualification history reaches back to that day — the 高新技术企业 certificates it renewed
+every three years since, or a lapsed one, or a 科技型中小企业 registration — so its loans
+(`techfin.demo.loans`) are eligible when disbursed. That history is all in the past: what holds
+today, and so the published shares above, is as before.
 """
 
 from __future__ import annotations
@@ -94,6 +103,56 @@ class ProfilePlan:
     qualifications: tuple[QualificationPlan, ...] = ()
     reports: tuple[ReportPlan, ...] = ()
     risks: tuple[RiskPlan, ...] = field(default_factory=tuple)
+    pool_entry: dt.date | None = None  # the day it entered the credit pool (its first loan is on or after it)
+
+
+# Enterprises entering the pool each year (first loans): 6,550 by the end of 2021 ("6550家企业",
+# 2022 report) and 13,281 by 2025-05-31 (2025 seed article); the split between years follows the
+# growth of loans (first loan 2016-02, 100亿 by 2018, 300亿 by 2020). 2025 counts January–May.
+POOL_ENTRANTS: dict[int, int] = {2016: 300, 2017: 480, 2018: 850, 2019: 1150, 2020: 1370, 2021: 2400,
+                                 2022: 2300, 2023: 2100, 2024: 1700, 2025: 631}
+POOL_FIRST_MONTH = dt.date(2016, 2, 1)
+POOL_LAST_ENTRY = dt.date(2025, 5, 31)
+# Lending by month: a slow February (Spring Festival), busy quarter ends.
+MONTH_WEIGHTS = (1.1, 0.7, 1.2, 0.9, 0.9, 1.2, 0.9, 0.9, 1.1, 0.8, 0.9, 1.3)
+MIN_AGE_YEARS = 2  # an enterprise enters the pool from its second full year on
+
+
+def _entry_weights() -> dict[int, float]:
+    """Year weights that give `POOL_ENTRANTS` once each enterprise draws only among the years it is
+    old enough for (`plan_enterprises` founds them evenly over 2000–2023): iterative fitting."""
+    founded_years = range(2000, 2024)
+    total = sum(POOL_ENTRANTS.values())
+    target = {year: n / total for year, n in POOL_ENTRANTS.items()}
+    weights = dict(target)
+    for _ in range(200):
+        got = dict.fromkeys(weights, 0.0)
+        for founded in founded_years:
+            allowed = {y: w for y, w in weights.items() if y >= founded + MIN_AGE_YEARS}
+            norm = sum(allowed.values())
+            for year, weight in allowed.items():
+                got[year] += weight / norm / len(founded_years)
+        weights = {year: weights[year] * target[year] / got[year] for year in weights}
+    return weights
+
+
+ENTRY_WEIGHTS = _entry_weights()
+
+
+def pool_entry(*, uscc: str, founded_on: dt.date, seed: int) -> dt.date | None:
+    """The day the enterprise entered the credit pool (`ProfilePlan.pool_entry`), on its own."""
+    return _pool_entry(random.Random(f"{seed}:{uscc}:pool"), founded_on)
+
+
+def _pool_entry(rng: random.Random, founded_on: dt.date) -> dt.date | None:
+    years = [y for y in ENTRY_WEIGHTS if y >= founded_on.year + MIN_AGE_YEARS]
+    if not years:
+        return None
+    year = rng.choices(years, weights=[ENTRY_WEIGHTS[y] for y in years])[0]
+    first = POOL_FIRST_MONTH.month if year == POOL_FIRST_MONTH.year else 1
+    last = POOL_LAST_ENTRY.month if year == POOL_LAST_ENTRY.year else 12
+    month = rng.choices(range(first, last + 1), weights=MONTH_WEIGHTS[first - 1:last])[0]
+    return dt.date(year, month, rng.randint(1, 28))
 
 
 def _yuan(value: float) -> Decimal:
@@ -106,8 +165,9 @@ def _day(rng: random.Random, year: int, months: tuple[int, int] = (1, 12)) -> dt
 
 
 def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.date, seed: int,
-                 as_of: dt.date) -> ProfilePlan:
-    """The profile of one demo enterprise."""
+                 as_of: dt.date, in_pool: bool = True) -> ProfilePlan:
+    """The profile of one demo enterprise; `in_pool`: it borrows from the credit pool, so it has
+    a pool entry day and the qualification history that goes with it."""
     # One stream per part, so changing how one part is drawn (a share, a range) leaves the
     # others as they were and a re-run with the new code only adds what changed.
     def stream(part: str) -> random.Random:
@@ -122,6 +182,7 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
         tags.append(possible_tags[1])
     high_tech = stream("high_tech").random() < HIGH_TECH_SHARE and founded_on.year < as_of.year - 1
     listed = rng.random() < 0.01
+    pool_entry = _pool_entry(stream("pool"), founded_on) if in_pool else None
     details = {
         "industry_code": rng.choice(codes), "sei_category": sei, "industry_tags": tags,
         "registered_capital": _yuan(rng.choice([1, 2, 3, 5, 10, 20, 50, 100, 500]) * 1_000_000),
@@ -132,14 +193,16 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
     return ProfilePlan(
         details=details,
         qualifications=tuple(_qualifications(stream("qualifications"), uscc, district_code, founded_on,
-                                             high_tech, as_of)),
+                                             high_tech, as_of, pool_entry, stream("pool history"))),
         reports=tuple(_reports(stream("indicators"), founded_on, high_tech, listed, as_of)),
         risks=tuple(_risks(stream("risks"), as_of)),
+        pool_entry=pool_entry,
     )
 
 
 def _qualifications(rng: random.Random, uscc: str, district_code: str, founded_on: dt.date, high_tech: bool,
-                    as_of: dt.date) -> list[QualificationPlan]:
+                    as_of: dt.date, pool_entry: dt.date | None = None,
+                    history: random.Random | None = None) -> list[QualificationPlan]:
     plans: list[QualificationPlan] = []
     year = as_of.year
     serial = uscc[10:16]
@@ -150,17 +213,24 @@ def _qualifications(rng: random.Random, uscc: str, district_code: str, founded_o
 
     # Certificates are issued in December and renewed every three years, so a holder's cycle
     # is fixed by one year; whatever the day of the demo, the latest certificate issued by then
-    # is valid (the next one is issued before it expires).
-    cycle, day = rng.choice([year - 2, year - 1, year]), rng.randint(1, 20)
-    issued = [dt.date(y, 12, day) for y in (cycle, cycle - 3, cycle - 6)]
-    issued = [d for d in issued if d <= as_of and d.year > founded_on.year]
+    # is valid (the next one is issued before it expires). The cycle's phase is drawn once
+    # (year mod 3), so a run in a later year continues the same chain.
+    phase, day = rng.randrange(3), rng.randint(1, 20)
+    cycle = year - (year - phase) % 3
+    chain = [dt.date(y, 12, day) for y in range(cycle, founded_on.year, -3)]
+    issued = [d for d in chain if d <= as_of]
     keep_previous = rng.random() < 0.5
+    first = last = -1  # the certificates held: issued[first:last + 1]
     if high_tech and issued:
-        certificate(issued[0])
-        if keep_previous and len(issued) > 1:
-            certificate(issued[1])  # the previous, expired certificate: the timeline shows a renewal
+        # With the previous, expired one, the timeline shows a renewal.
+        first, last = 0, (1 if keep_previous and len(issued) > 1 else 0)
     elif rng.random() < 0.3 and len(issued) > 1:
-        certificate(issued[1])  # lapsed, not renewed
+        first = last = 1  # lapsed, not renewed
+    # Back to the pool entry: the certificates renewed before (a lapsed one was held until the lapse).
+    while last >= 0 and pool_entry is not None and issued[last] > pool_entry and last + 1 < len(issued):
+        last += 1
+    for certificate_day in issued[first:last + 1] if last >= 0 else []:
+        certificate(certificate_day)
     # 科技型中小企业: a registration each year for most small enterprises.
     if rng.random() < 0.62:
         for y in (year - 2, year - 1, year):
@@ -185,7 +255,36 @@ def _qualifications(rng: random.Random, uscc: str, district_code: str, founded_o
     list_day = dt.date(2025, 10, 1)
     if as_of >= list_day and rng.random() < 0.10:
         plans.append(QualificationPlan("key_support", "", list_day, issuer="广州市地方金融管理局"))
+    if pool_entry is not None and history is not None and not _covered(plans, pool_entry):
+        # Entered the pool on a 科技型中小企业 registration of that year (the national evaluation
+        # began in 2017), or of the first year it could have one.
+        entry_year = max(pool_entry.year, 2017, founded_on.year + 1)
+        if not any(p.kind == "tech_sme" and p.year == entry_year for p in plans):
+            start = min(pool_entry, _day(history, entry_year, (3, 9))) if entry_year == pool_entry.year \
+                else _day(history, entry_year, (3, 9))
+            plans.append(QualificationPlan("tech_sme", f"{entry_year}{district_code}{serial}", start,
+                                           year=entry_year, issuer="广东省科学技术厅"))
     return [plan for plan in plans if plan.valid_from <= as_of]
+
+
+POOL_KINDS = frozenset({"high_tech", "tech_sme", "high_tech_reserve", "competition_award"})
+
+
+def _covered(plans: list[QualificationPlan], on: dt.date) -> bool:
+    """Whether a qualification counting for the tech pool is held on `on` (the default validity
+    of each kind: a certificate three years, a registration its calendar year, a listing open)."""
+    for plan in plans:
+        if plan.kind not in POOL_KINDS or plan.valid_from > on:
+            continue
+        if plan.kind == "high_tech":
+            if on < plan.valid_from.replace(year=plan.valid_from.year + 3):
+                return True
+        elif plan.kind == "tech_sme":
+            if on.year == (plan.year or plan.valid_from.year):
+                return True
+        else:
+            return True
+    return False
 
 
 def _reports(rng: random.Random, founded_on: dt.date, high_tech: bool, listed: bool,

@@ -19,7 +19,8 @@ from techfin.accounts.models import Role, User
 from techfin.banks import services as bank_services
 from techfin.banks.models import Bank, Branch
 from techfin.demo import reference
-from techfin.demo.profiles import ProfilePlan, plan_profile
+from techfin.demo.loans import file_demo_loans, plan_loans
+from techfin.demo.profiles import ProfilePlan, plan_profile, pool_entry
 from techfin.domain import uscc
 from techfin.enterprises import services as enterprise_services
 from techfin.enterprises.models import (
@@ -34,6 +35,10 @@ from techfin.enterprises.verdicts import PREFETCH
 
 Scale = Literal["small", "full"]
 ENTERPRISES_BY_SCALE: dict[str, int] = {"small": 300, "full": 13281}
+# Of those, the pool's borrowers (the first in the plan): all 13,281 of the published figure at
+# full scale; half of the small demo, for a few hundred loans.
+BORROWERS_BY_SCALE: dict[str, int] = {"small": 150, "full": 13281}
+REPORT_WINDOW_BY_SCALE: dict[str, int] = {"small": 3, "full": 12}
 
 
 @dataclass
@@ -171,12 +176,13 @@ CHUNK = 500
 
 
 def _enterprises(report: DemoReport, districts: dict[str, District], count: int, seed: int, as_of: dt.date,
-                 say: Callable[[str], None]) -> list[Enterprise]:
+                 say: Callable[[str], None], borrowers: int = 0) -> list[Enterprise]:
     """The planned enterprises with their profiles, created where missing, in chunks of one
     transaction each; the verdict summaries of the enterprises written to are refreshed once."""
     existing = {e.uscc: e for e in Enterprise.objects.all()}
     kinds = {k.code: k for k in QualificationKind.objects.all()}
     specs = plan_enterprises(count, seed)
+    in_pool = {spec.uscc for spec in specs[:borrowers]}
     result = []
     for first in range(0, len(specs), CHUNK):
         chunk = specs[first:first + CHUNK]
@@ -185,7 +191,8 @@ def _enterprises(report: DemoReport, districts: dict[str, District], count: int,
             touched = []
             for spec in chunk:
                 plan = plan_profile(uscc=spec.uscc, name=spec.name, district_code=spec.district_code,
-                                    founded_on=spec.founded_on, seed=seed, as_of=as_of)
+                                    founded_on=spec.founded_on, seed=seed, as_of=as_of,
+                                    in_pool=spec.uscc in in_pool)
                 enterprise = existing.get(spec.uscc)
                 written = False
                 if enterprise is None:
@@ -245,7 +252,27 @@ def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None
         districts = _districts(report)
         banks = _banks(report, districts)
     say("districts and banks ready")
-    enterprises = _enterprises(report, districts, ENTERPRISES_BY_SCALE[scale], seed, as_of, say)
+    borrowers = BORROWERS_BY_SCALE[scale]
+    enterprises = _enterprises(report, districts, ENTERPRISES_BY_SCALE[scale], seed, as_of, say, borrowers)
     with transaction.atomic():
         _users(report, districts, banks, enterprises)
+    _loans(report, enterprises[:borrowers], seed, as_of, say, REPORT_WINDOW_BY_SCALE[scale])
     return report
+
+
+def _loans(report: DemoReport, enterprises: list[Enterprise], seed: int, as_of: dt.date,
+           say: Callable[[str], None], window: int) -> None:
+    """The banks' loans since 2016, filed month by month, and their monthly status reports."""
+    entries = {e.uscc: pool_entry(uscc=e.uscc, founded_on=e.founded_on, seed=seed)
+               for e in enterprises if e.founded_on is not None}
+    loans = plan_loans(seed=seed, enterprises=enterprises, entries=entries)
+    say(f"{len(loans)} loans planned")
+    officers = {user.bank.code: user for user in User.objects.filter(role=Role.BANK, username__startswith="bank_")
+                .select_related("bank").order_by("username") if user.bank is not None}
+    counts = file_demo_loans(loans=loans, as_of=as_of, actors=officers, say=say, window=window)
+    for kind, label in (("loans created", "loans"), ("status reports created", "status reports")):
+        if counts.get(kind):
+            report.count(label, counts[kind])
+    for kind in ("loans rejected", "loans amended", "status reports rejected", "status reports amended"):
+        if counts.get(kind):
+            report.count(kind, counts[kind])
