@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -88,6 +89,10 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
     filings = {f.contract_no: f for f in Filing.objects.select_for_update().filter(
         bank=bank, contract_no__in=contracts, status=FilingStatus.ACCEPTED)}
     existing = {(r.filing_id, r.period): r for r in StatusReport.objects.filter(filing__in=filings.values())}
+    # The months already reported, per loan: the "never rises" check looks up the month before.
+    by_filing: dict[int, list[dt.date]] = defaultdict(list)
+    for filing_id, period in existing:
+        by_filing[filing_id].append(period)
     latest = dict(StatusReport.objects.filter(filing__in=filings.values()).values("filing_id")
                   .annotate(p=Max("period")).values_list("filing_id", "p"))
     creates: list[StatusReport] = []
@@ -105,7 +110,7 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
                                              f"contract {contract_no} is not an accepted pool loan of this bank"))
         if outcome.problems or filing is None:
             continue
-        problems = _check(v, filing, today, existing, latest)
+        problems = _check(v, filing, today, existing, by_filing)
         if problems:
             outcome.problems.extend(problems)
             continue
@@ -118,6 +123,7 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
                                reported_by=actor if getattr(actor, "pk", None) else None, **values)
             creates.append(new)
             existing[(filing.pk, new.period)] = new
+            by_filing[filing.pk].append(new.period)
             outcome.action = "created"
         else:
             changes = {k: [to_json_value(getattr(current, k)), to_json_value(values[k])] for k in FIELDS
@@ -158,7 +164,7 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
 
 
 def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any, StatusReport],
-           latest: dict[int, dt.date]) -> list[dict[str, Any]]:
+           by_filing: dict[int, list[dt.date]]) -> list[dict[str, Any]]:
     problems = []
     period: dt.date = v["period"]
     status, days = v["loan_status"], v.get("overdue_days") or 0
@@ -182,9 +188,9 @@ def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any
         problems.append(_problem("status.outstanding_above_loan", "outstanding_principal",
                                  f"贷款余额 {outstanding:,.2f} 超过放款金额 {filing.loan_amount:,.2f}",
                                  f"outstanding {outstanding:,.2f} exceeds the loan amount {filing.loan_amount:,.2f}"))
-    previous = [r for (fid, p), r in existing.items() if fid == filing.pk and p < period]
-    if previous:
-        before = max(previous, key=lambda r: r.period)
+    earlier = [p for p in by_filing.get(filing.pk, ()) if p < period]
+    if earlier:
+        before = existing[(filing.pk, max(earlier))]
         if outstanding > before.outstanding_principal:
             problems.append(_problem(
                 "status.outstanding_increased", "outstanding_principal",
