@@ -164,6 +164,14 @@ class Lookups:
             self._enterprises.pop(code, None)
 
 
+def _refuse_unknown_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """A key the record does not have is an error, not silently dropped (a misspelt field)."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: ValidationError(_("Unknown field."), code="unknown_field")
+                               for name in sorted(unknown)})
+
+
 # --- districts ---------------------------------------------------------------------------
 
 def district_upsert(*, actor: Any, code: str, name_zh: str, name_en: str, sort_order: int = 0) -> District:
@@ -260,10 +268,7 @@ def clean_enterprise_data(data: Mapping[str, Any], *, creating: bool, lookups: L
     """Model values from `data`; only the keys present are returned (an update changes those).
     `current`, the stored record of an update, spares recomputing the pinyin initials of an
     unchanged name."""
-    unknown = set(data) - set(ENTERPRISE_FIELDS)
-    if unknown:
-        raise ValidationError({name: ValidationError(_("Unknown field."), code="unknown_field")
-                               for name in sorted(unknown)})
+    _refuse_unknown_fields(data, ENTERPRISE_FIELDS)
     errors = Errors()
     values: dict[str, Any] = {}
     if "uscc" in data or creating:
@@ -669,10 +674,7 @@ def default_valid_to(kind: QualificationKind, valid_from: dt.date, year: int | N
 
 def _clean_qualification(data: Mapping[str, Any], current: Qualification | None,
                          lookups: Lookups | None = None) -> dict[str, Any]:
-    unknown = set(data) - set(QUALIFICATION_FIELDS)
-    if unknown:
-        raise ValidationError({name: ValidationError(_("Unknown field."), code="unknown_field")
-                               for name in sorted(unknown)})
+    _refuse_unknown_fields(data, QUALIFICATION_FIELDS)
     errors = Errors()
     values: dict[str, Any] = {}
     if current is None:
@@ -815,10 +817,7 @@ def _report_key(data: Mapping[str, Any], errors: Errors, current: IndicatorRepor
 
 def _clean_report(data: Mapping[str, Any], current: IndicatorReport | None,
                   lookups: Lookups | None = None) -> dict[str, Any]:
-    unknown = set(data) - set(REPORT_FIELDS)
-    if unknown:
-        raise ValidationError({name: ValidationError(_("Unknown field."), code="unknown_field")
-                               for name in sorted(unknown)})
+    _refuse_unknown_fields(data, REPORT_FIELDS)
     errors = Errors()
     values = _report_key(data, errors, current, lookups)
     if "remarks" in data:
@@ -891,10 +890,7 @@ RISK_SOURCE_NAMES_ZH = {"court": "人民法院", "market_regulator": "市场监�
 
 
 def _clean_risk_event(data: Mapping[str, Any], current: RiskEvent | None) -> dict[str, Any]:
-    unknown = set(data) - set(RISK_FIELDS)
-    if unknown:
-        raise ValidationError({name: ValidationError(_("Unknown field."), code="unknown_field")
-                               for name in sorted(unknown)})
+    _refuse_unknown_fields(data, RISK_FIELDS)
     errors = Errors()
     values: dict[str, Any] = {}
     if current is None:
