@@ -59,7 +59,7 @@ from techfin.enterprises.models import District
 from techfin.filings.models import Filing, FilingStatus, LoanStatus
 from techfin.filings.policies import current_policy_set
 from techfin.ledger import services as ledger
-from techfin.ledger.errors import InsufficientFunds
+from techfin.ledger.errors import InsufficientFunds, LedgerError
 from techfin.ledger.models import Account, Transfer, TransferKind, TransferState
 
 ZERO = Decimal("0.00")
@@ -604,10 +604,20 @@ def budget_fund(*, actor: Any, year: int, amount: Decimal, key: str, district: D
                     _("The city pool's budget for %(year)s would be %(total)s yuan, above the policy's yearly "
                       "budget of %(cap)s yuan.") % {"year": year, "total": f"{funded + amount:,.2f}",
                                                      "cap": f"{cap:,.2f}"}]})
-    transfer = ledger.budget_allocate(actor=actor, account=account, amount=amount, year=year, key=key,
-                                      memo=memo, booked_on=booked_on)
+    try:
+        transfer = ledger.budget_allocate(actor=actor, account=account, amount=amount, year=year, key=key,
+                                          memo=memo, booked_on=booked_on)
+    except LedgerError as exc:  # e.g. the same reference used before for another amount
+        raise ValidationError({"amount": [exc.message]}) from exc
     budget_queue_serve(actor=actor, year=year, on=booked_on)
     return transfer
+
+
+def budget_fund_key(*, year: int, district: District | None, reference: str) -> str:
+    """The idempotency key of a budget allocation: its year, source and document reference (any
+    text, hashed), so the same document funds a budget once however often it is sent."""
+    digest = hashlib.sha256(reference.strip().encode()).hexdigest()[:20]
+    return f"budget-{year}-{district.code if district else 'city'}-{digest}"
 
 
 def annual_budget_cap(year: int) -> Decimal | None:
