@@ -151,3 +151,21 @@ def test_round_approves_its_claims_together(world: World, tianhe: object) -> Non
     assert b.status == ClaimStatus.QUEUED  # the city's 400 left cannot cover its 500
     assert rounds.round_approve(actor=supervisor, claim_round=claim_round).status == "decided"  # again: no change
     _ok()
+
+
+def test_serve_queue_command(world: World, tianhe: object) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    claim = recommended(world, bad_loan(world, tianhe), "1000.00")
+    claim = services.claim_approve(actor=world.users["supervisor"], claim=claim, on=MARCH)
+    assert claim.status == ClaimStatus.QUEUED
+    from techfin.ledger import services as ledger
+
+    account = ledger.budget_account(actor=None, year=2026)
+    ledger.budget_allocate(actor=None, account=account, amount=D("500.00"), year=2026, key="direct-2026")
+    out = StringIO()
+    call_command("compensation", "serve-queue", "--year", "2026", stdout=out)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.APPROVED and "1 claim(s) served from the 2026 budgets." in out.getvalue()
