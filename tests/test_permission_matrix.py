@@ -254,6 +254,70 @@ CASES: list[Case] = [
          expect(404, API_ANON, manager=200, supervisor=200, district=200), "Huangpu pool to bank B"),
     Case("api:ledger-transfer-detail", "delete", lambda w: {"pk": _ledger(w)["to_bank_a"].pk},
          expect(405, API_ANON), "transfers are immutable"),
+    # --- risk compensation (issue 6, items 1, 2, 3, 7): claims, rounds, budgets ---
+    Case("claim-list", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("claim-create", "get", none, expect(403, LOGIN, manager=200, bank=200)),
+    Case("claim-detail", "get", lambda w: {"pk": _comp(w)["claim_b"].pk}, expect(404, LOGIN, manager=200, supervisor=200),
+         "bank B's claim in Nansha"),
+    Case("claim-detail", "get", lambda w: {"pk": _comp(w)["claim_a"].pk},
+         expect(200, LOGIN, enterprise=404, commissioner=404), "bank A's claim in Huangpu"),
+    Case("claim-action", "post", lambda w: {"pk": _comp(w)["claim_b"].pk, "action": "approve"},
+         expect(404, LOGIN, manager=403, supervisor=302), "approve bank B's submitted claim"),
+    Case("claim-document-upload", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, LOGIN, manager=302, supervisor=403), "no file, bank B's claim"),
+    Case("claim-document", "get", lambda w: {"pk": _comp(w)["claim_b"].documents.first().pk},
+         expect(404, LOGIN, manager=200, supervisor=200), "bank B's document"),
+    Case("claim-queue", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("claim-queue-serve", "post", none, expect(403, LOGIN, manager=302), data=lambda w: {"year": "2026"}),
+    Case("round-list", "get", none, expect(403, LOGIN, manager=200, supervisor=200)),
+    Case("round-detail", "get", lambda w: {"pk": _comp(w)["round"].pk}, expect(404, LOGIN, manager=200, supervisor=200)),
+    Case("round-action", "post", lambda w: {"pk": _comp(w)["round"].pk, "action": "approve"},
+         expect(404, LOGIN, manager=403, supervisor=302)),
+    Case("budget-list", "get", none, expect(403, LOGIN, manager=200, supervisor=200, district=200)),
+    Case("budget-fund", "post", none, expect(403, LOGIN, manager=302),
+         data=lambda w: {"year": "2026", "amount": "100.00", "reference": "R1"}),
+    Case("budget-detail", "get", lambda w: {"pk": _comp(w)["nansha"].pk}, expect(404, LOGIN, manager=200, supervisor=200),
+         "Nansha's budget"),
+    Case("budget-detail", "get", lambda w: {"pk": _comp(w)["huangpu"].pk},
+         expect(404, LOGIN, manager=200, supervisor=200, district=200), "Huangpu's budget"),
+    Case("api:claim-list", "get", none, expect(200, API_ANON)),
+    Case("api:claim-list", "post", none, expect(403, API_ANON, manager=400, bank=400), "incomplete",
+         data=lambda w: {"principal_loss": "1.00"}),
+    Case("api:claim-detail", "get", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "bank B's claim"),
+    Case("api:claim-submit", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=200, supervisor=403), "already submitted", data=lambda w: {}),
+    Case("api:claim-withdraw", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=200, supervisor=403), data=lambda w: {"note": "撤回"}),
+    Case("api:claim-return", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=400, supervisor=403), "without a note", data=lambda w: {}),
+    Case("api:claim-recommend", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=400, supervisor=403), "checklist unconfirmed", data=lambda w: {"checklist": {}}),
+    Case("api:claim-approve", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=403, supervisor=400), "not recommended", data=lambda w: {}),
+    Case("api:claim-reject", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=403, supervisor=400), "without a reason", data=lambda w: {}),
+    Case("api:claim-cancel", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=400, supervisor=400), "without a reason", data=lambda w: {}),
+    Case("api:claim-pay", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=400, supervisor=403), "not approved",
+         data=lambda w: {"paid_on": "2026-01-05", "reference": "HK1"}),
+    Case("api:claim-documents", "get", lambda w: {"pk": _comp(w)["claim_a"].pk},
+         expect(200, API_ANON, enterprise=404, commissioner=404), "bank A's claim"),
+    Case("api:claim-serve-queue", "post", none, expect(403, API_ANON, manager=200), data=lambda w: {"year": 2026}),
+    Case("api:claimround-list", "get", none, expect(200, API_ANON)),
+    Case("api:claimround-list", "post", none, expect(403, API_ANON, manager=201), "open", data=lambda w: {"year": 2030}),
+    Case("api:claimround-detail", "get", lambda w: {"pk": _comp(w)["round"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200)),
+    Case("api:claimround-attach", "post", lambda w: {"pk": _comp(w)["round"].pk},
+         expect(404, API_ANON, manager=200, supervisor=403), data=lambda w: {"claims": [_comp(w)["claim_b"].pk]}),
+    Case("api:claimround-approve", "post", lambda w: {"pk": _comp(w)["round"].pk},
+         expect(404, API_ANON, manager=403, supervisor=200), data=lambda w: {}),
+    Case("api:budget-list", "get", none, expect(200, API_ANON)),
+    Case("api:budget-detail", "get", lambda w: {"pk": _comp(w)["nansha"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "Nansha's budget"),
+    Case("api:budget-fund", "post", none, expect(403, API_ANON, manager=201),
+         data=lambda w: {"year": 2026, "amount": "100.00", "reference": "R1"}),
 ]
 
 
@@ -321,6 +385,29 @@ def _ledger(w: World) -> dict[str, Any]:
                                           kind="payment", booked_on=on)
     made["huangpu_to_bank_b"] = services.transfer(key="m-pay-b", debit=huangpu, credit=made["bank_b"],
                                                   amount=Decimal("20.00"), kind="payment", booked_on=on)
+    return made
+
+
+def _comp(w: World) -> dict[str, Any]:
+    """Two claims (bank A in Huangpu, draft; bank B in Nansha, submitted), a round and two district
+    budgets (issue 6), made once per world."""
+    made = getattr(w, "_compensation", None)
+    if made is not None:
+        return made
+    from techfin.compensation import rounds
+    from techfin.compensation import services as comp
+    from techfin.ledger import services as ledger
+    from tests.compensation.conftest import CLAIMED_ON, D, attach_documents, bad_loan
+
+    claim_a = comp.claim_open(actor=None, filing=bad_loan(w, w.ent_huangpu), principal_loss=D("1000.00"))
+    attach_documents(claim_a, None, ("loan_contract",))
+    claim_b = comp.claim_open(actor=None, filing=bad_loan(w, w.ent_nansha, bank=w.bank_b), principal_loss=D("1000.00"))
+    attach_documents(claim_b, None)
+    claim_b = comp.claim_submit(actor=None, claim=claim_b, on=CLAIMED_ON)
+    made = {"claim_a": claim_a, "claim_b": claim_b, "round": rounds.round_open(actor=None, year=2025),
+            "nansha": ledger.budget_account(actor=None, year=2026, district=w.d_nansha),
+            "huangpu": ledger.budget_account(actor=None, year=2026, district=w.d_huangpu)}
+    w._compensation = made  # type: ignore[attr-defined]
     return made
 
 

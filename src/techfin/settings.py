@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "techfin.enterprises",
     "techfin.banks",
     "techfin.filings",
+    "techfin.compensation",
     "techfin.demo",
     "techfin.web",
 ]

@@ -122,12 +122,12 @@ def booked(books: Books) -> Books:
 def test_a_clean_ledger_passes_with_a_summary(booked: Books) -> None:
     output = run_check()
     for name in ("transactions_balance", "entries_match_transfers", "two_phase", "balances_match_transfers",
-                 "flags_hold"):
+                 "flags_hold", "compensation_matches_claims"):
         assert f"ok   {name}" in output
     assert "Ledger: 8 accounts, 10 transactions, 12 transfers" in output
     # Budgets: 1,400,000 allocated + 1,000 back by the reversal; 1,000 + 299.99 + 18 paid; 70 reserved.
     assert "budgets credited 1,401,000.00, debited 1,317.99, reserved 70.00, available 1,399,612.01" in output
-    assert "Ledger check passed: 5 checks." in output
+    assert "Ledger check passed: 6 checks." in output  # the compensation app adds one
 
 
 def test_a_tampered_balance_is_found(booked: Books) -> None:

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from techfin.accounts.api import MeView, TokenView
 from techfin.audit.api import AuditEventViewSet
 from techfin.banks.api import BankViewSet, BranchViewSet, ThirdPartyViewSet
+from techfin.compensation.api import BudgetViewSet, ClaimRoundViewSet, ClaimViewSet
 from techfin.enterprises.api import (
     DistrictViewSet,
     EnterpriseImportViewSet,
@@ -34,6 +35,9 @@ router.register("indicator-reports", IndicatorReportViewSet, basename="indicator
 router.register("risk-events", RiskEventViewSet, basename="riskevent")
 router.register("filings", FilingViewSet, basename="filing")
 router.register("filing-batches", FilingBatchViewSet, basename="filingbatch")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("claim-rounds", ClaimRoundViewSet, basename="claimround")
+router.register("budgets", BudgetViewSet, basename="budget")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
 router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
 router.register("ledger/transfers", LedgerTransferViewSet, basename="ledger-transfer")

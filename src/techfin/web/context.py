@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from techfin.accounts.scoping import can
 from techfin.banks.models import Bank
+from techfin.compensation.models import Claim
 from techfin.enterprises.models import Enterprise
 from techfin.filings.models import Anomaly, Filing, FilingBatch
 from techfin.ledger.models import Account
@@ -40,6 +41,12 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Project anomalies"), reverse("anomaly-list"), "anomalies"))
     if user.sees_everything:
         items.append(NavItem(_("Review queue"), reverse("filing-review"), "review"))
+    if can(user, Claim, "view"):
+        items.append(NavItem(_("Claims"), reverse("claim-list"), "claims"))
+    if user.is_superuser or user.role in ("manager", "supervisor", "district"):
+        items.append(NavItem(_("Budgets"), reverse("budget-list"), "budgets"))
+    if user.sees_everything:
+        items.append(NavItem(_("Compensation rounds"), reverse("round-list"), "rounds"))
     items.append(NavItem(_("Pool policy"), reverse("pool-policy"), "policy"))
     if can(user, Account, "view"):
         items.append(NavItem(_("Ledger"), reverse("ledger-account-list"), "ledger"))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("techfin.enterprises.urls")),
     path("", include("techfin.banks.urls")),
     path("", include("techfin.filings.urls")),
+    path("", include("techfin.compensation.urls")),
     path("", include("techfin.audit.urls")),
     path("", include("techfin.jobs.urls")),
     path("", include("techfin.ledger.urls")),

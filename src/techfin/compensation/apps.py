@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class CompensationConfig(AppConfig):
+    name = "techfin.compensation"
+    label = "compensation"
+    verbose_name = "Risk compensation"
+
+    def ready(self) -> None:
+        from techfin.accounts.models import Role
+        from techfin.accounts.scoping import ScopeRule, register_scope
+        from techfin.compensation import checks
+        from techfin.compensation.models import Claim, ClaimDocument, ClaimRound, ClaimShare
+        from techfin.ledger.checks import register_check
+
+        # A bank sees its own claims (in 政担 mode too: the claim is on its loan); a district
+        # official sees the claims on loans to enterprises of its district. Enterprises and
+        # commissioners see none. Banks and fund manager staff write (each step checks its role).
+        editors = frozenset({Role.MANAGER, Role.BANK})
+        register_scope(Claim, ScopeRule(bank="bank", district="district", editors=editors))
+        for model in (ClaimShare, ClaimDocument):
+            register_scope(model, ScopeRule(bank="claim__bank", district="claim__district", editors=editors))
+        # Rounds hold every bank's claims: fund manager staff and supervisors only.
+        register_scope(ClaimRound, ScopeRule())
+        register_check(checks.NAME, checks.compensation_matches_claims, replace=True)
