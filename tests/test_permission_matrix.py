@@ -254,7 +254,25 @@ CASES: list[Case] = [
          expect(404, API_ANON, manager=200, supervisor=200, district=200), "Huangpu pool to bank B"),
     Case("api:ledger-transfer-detail", "delete", lambda w: {"pk": _ledger(w)["to_bank_a"].pk},
          expect(405, API_ANON), "transfers are immutable"),
+    # --- in-platform messages (站内消息): each user's own inbox, whatever the role ---
+    Case("notification-list", "get", none, expect(200, LOGIN)),
+    Case("notification-read", "post", lambda w: {"pk": _notification(w).pk}, expect(404, LOGIN, manager=302),
+         "the manager's message"),
+    Case("notification-read-all", "post", none, expect(302, LOGIN)),
+    Case("api:notification-list", "get", none, expect(200, API_ANON)),
+    Case("api:notification-detail", "get", lambda w: {"pk": _notification(w).pk}, expect(404, API_ANON, manager=200),
+         "the manager's message"),
+    Case("api:notification-read", "post", lambda w: {"pk": _notification(w).pk}, expect(404, API_ANON, manager=200),
+         "the manager's message", data=lambda w: {}),
+    Case("api:notification-read-all", "post", none, expect(200, API_ANON), data=lambda w: {}),
 ]
+
+
+def _notification(w: World) -> Any:
+    from techfin.notifications.services import notify
+
+    sent = notify(title="提醒", users=[w.users["manager"]], key="matrix")
+    return sent[0] if sent else w.users["manager"].notifications.get(key="matrix")
 
 
 # Records of the enterprise registry cases, made when a case needs them (issue 3).

@@ -20,6 +20,7 @@ from techfin.enterprises.api import (
 )
 from techfin.filings.api import FilingBatchViewSet, FilingViewSet
 from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
+from techfin.notifications.api import NotificationViewSet
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -37,6 +38,7 @@ router.register("filing-batches", FilingBatchViewSet, basename="filingbatch")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
 router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
 router.register("ledger/transfers", LedgerTransferViewSet, basename="ledger-transfer")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
