@@ -18,7 +18,13 @@ from techfin.enterprises.api import (
     QualificationViewSet,
     RiskEventViewSet,
 )
-from techfin.filings.api import FilingBatchViewSet, FilingViewSet
+from techfin.filings.api import (
+    AnomalyViewSet,
+    ContinuationViewSet,
+    FilingBatchViewSet,
+    FilingViewSet,
+    StatusReportViewSet,
+)
 from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
 from techfin.notifications.api import NotificationViewSet
 
@@ -35,6 +41,9 @@ router.register("indicator-reports", IndicatorReportViewSet, basename="indicator
 router.register("risk-events", RiskEventViewSet, basename="riskevent")
 router.register("filings", FilingViewSet, basename="filing")
 router.register("filing-batches", FilingBatchViewSet, basename="filingbatch")
+router.register("status-reports", StatusReportViewSet, basename="statusreport")
+router.register("anomalies", AnomalyViewSet, basename="anomaly")
+router.register("continuations", ContinuationViewSet, basename="continuation")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
 router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
 router.register("ledger/transfers", LedgerTransferViewSet, basename="ledger-transfer")

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from techfin.audit.services import PendingEvent, record_events, to_json_value
 from techfin.banks.models import Bank
-from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
+from techfin.filings.models import Continuation, Filing, FilingStatus, LoanStatus, StatusReport
 from techfin.filings.policies import current_policy_set
 from techfin.filings.services import FilingReport, FilingRow, RowOutcome, cell_problem
 from techfin.tabular import cells
@@ -88,6 +88,7 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
     contracts = {str(r.values.get("contract_no") or "").strip() for r in rows}
     filings = {f.contract_no: f for f in Filing.objects.select_for_update().filter(
         bank=bank, contract_no__in=contracts, status=FilingStatus.ACCEPTED)}
+    filings.update(_renewed_contracts(bank, contracts - filings.keys()))
     existing = {(r.filing_id, r.period): r for r in StatusReport.objects.filter(filing__in=filings.values())}
     # The months already reported, per loan: the "never rises" check looks up the month before.
     by_filing: dict[int, list[dt.date]] = defaultdict(list)
@@ -161,6 +162,17 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
                        note="correction") for r, c in updates),
     ])
     return report
+
+
+def _renewed_contracts(bank: Bank, contracts: set[str]) -> dict[str, Filing]:
+    """Loans renewed under a new contract number (项目延续) are reported under that number."""
+    renewed = dict(Continuation.objects.filter(filing__bank=bank, new_contract_no__in=contracts,
+                                               status=FilingStatus.ACCEPTED).values_list("new_contract_no", "filing_id"))
+    if not renewed:
+        return {}
+    loans = Filing.objects.select_for_update().in_bulk(set(renewed.values()))
+    return {contract: loans[pk] for contract, pk in renewed.items()
+            if pk in loans and loans[pk].status == FilingStatus.ACCEPTED}
 
 
 def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any, StatusReport],

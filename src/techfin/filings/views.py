@@ -8,9 +8,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,10 +22,33 @@ from techfin.banks.queries import banks_for_user
 from techfin.filings import review
 from techfin.filings.anomalies import anomaly_follow_up, anomaly_report
 from techfin.filings.batches import batch_create
-from techfin.filings.forms import AnomalyForm, BatchUploadForm, FilingForm, FollowUpForm
-from techfin.filings.models import Anomaly, AnomalyStatus, Filing, FilingBatch, FilingStatus, LoanStatus
+from techfin.filings.continuations import (
+    CONTINUATION_RULES,
+    ContinuationRefused,
+    continuation_accept,
+    continuation_reject,
+    continuation_request,
+    continuation_withdraw,
+    current_terms,
+)
+from techfin.filings.forms import AnomalyForm, BatchUploadForm, ContinuationForm, FilingForm, FollowUpForm
+from techfin.filings.models import (
+    Anomaly,
+    AnomalyStatus,
+    Continuation,
+    Filing,
+    FilingBatch,
+    FilingStatus,
+    LoanStatus,
+)
 from techfin.filings.policies import current_policy_set
-from techfin.filings.queries import anomalies_for_user, batches_for_user, filings_for_user, review_queue
+from techfin.filings.queries import (
+    anomalies_for_user,
+    batches_for_user,
+    continuations_for_user,
+    filings_for_user,
+    review_queue,
+)
 from techfin.filings.services import file_loans
 from techfin.filings.status import STATUS_TEMPLATE, loans_missing_report
 from techfin.filings.template import LOAN_TEMPLATE, row_from_form
@@ -97,8 +121,24 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reports": filing.reports.all()[:24],
         "anomaly_form": AnomalyForm() if can(user, Anomaly, "change") and filing.status == FilingStatus.ACCEPTED
         else None,
+        **_continuation_context(user, filing),
     }
     return render(request, "filings/filing_detail.html", context)
+
+
+def _continuation_context(user: Any, filing: Filing) -> dict[str, Any]:
+    """The loan page's continuations (项目延续): the renewed terms in force and what the user may do."""
+    continuations = list(continuations_for_user(user).filter(filing=filing).order_by("sequence"))
+    maturity, contract = current_terms(filing)
+    active = [c for c in continuations if c.status in (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED)]
+    manager = user.is_superuser or user.role == Role.MANAGER
+    return {
+        "continuations": continuations, "current_maturity": maturity, "current_contract": contract,
+        "latest_continuation": active[-1] if active else None, "can_decide_continuation": manager,
+        "can_withdraw_continuation": manager or user.role == Role.BANK,
+        "can_continue": can(user, Continuation, "change") and filing.status == FilingStatus.ACCEPTED
+        and filing.loan_status != LoanStatus.SETTLED,
+    }
 
 
 def _bank_for(request: HttpRequest, form: Any) -> Any:
@@ -270,3 +310,87 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Follow-up saved."))
             return redirect("anomaly-detail", pk=pk)
     return render(request, "filings/anomaly_detail.html", {"anomaly": anomaly, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def continuation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A bank asks to continue (项目延续) one of its accepted loans at maturity."""
+    filing = get_or_404(filings_for_user(request.user), request.user, pk=pk)
+    require(request.user, Continuation, "change")
+    form = ContinuationForm(request.POST or None)
+    problems: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            continuation = continuation_request(actor=request.user, filing=filing, **form.cleaned_data)
+        except ContinuationRefused as exc:
+            problems = exc.problems
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if continuation.status == FilingStatus.ACCEPTED:
+                messages.success(request, _("Continuation accepted: the loan stays covered to the new maturity."))
+            else:
+                messages.warning(request, _("Continuation requested; it waits for the fund manager's review "
+                                            "because of the warnings shown."))
+            return redirect(reverse("filing-detail", args=[filing.pk]) + "#continuations")
+    maturity, contract = current_terms(filing)
+    return render(request, "filings/continuation_form.html", {
+        "filing": filing, "form": form, "problems": problems, "current_maturity": maturity,
+        "current_contract": contract, "rules": CONTINUATION_RULES,
+        "policy": next((p for p in current_policy_set().policies if p.name == filing.rule_set), None),
+    })
+
+
+@login_required
+def continuation_list(request: HttpRequest) -> HttpResponse:
+    """Continuations (项目延续) in the user's scope, those waiting for review first."""
+    require(request.user, Continuation, "view")
+    continuations = continuations_for_user(request.user)
+    state = request.GET.get("status", "")
+    if state in FilingStatus.values:
+        continuations = continuations.filter(status=state)
+    if request.GET.get("bank", "").isdigit():
+        continuations = continuations.filter(filing__bank_id=int(request.GET["bank"]))
+    q = request.GET.get("q", "").strip()
+    if q:
+        continuations = continuations.filter(Q(filing__contract_no__icontains=q) | Q(new_contract_no__icontains=q)
+                                             | Q(filing__enterprise__name__icontains=q))
+    waiting_first = Case(When(status=FilingStatus.SUBMITTED, then=0), default=1)
+    continuations = continuations.order_by(waiting_first, "-requested_on", "-pk")
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        rows = ([c.filing.contract_no, c.sequence, c.filing.bank.short_name or c.filing.bank.name,
+                 c.filing.enterprise.name, c.requested_on, c.starts_on, c.new_maturity_on, c.new_amount, c.new_rate,
+                 c.new_contract_no, c.rule_set, c.get_status_display(), c.review_note]
+                for c in continuations.iterator(chunk_size=2000))
+        return export_response(fmt, "continuations", CONTINUATION_HEADERS, rows)
+    return render(request, "filings/continuation_list.html", {
+        "page": paginate(request, continuations), "params": request.GET, "statuses": FilingStatus.choices,
+        "banks": banks_for_user(request.user) if request.user.role != Role.BANK else None,
+    })
+
+
+CONTINUATION_HEADERS = ["借款合同编号", "延续序号", "银行", "企业名称", "申请日期", "起始日(原到期日)", "新到期日期", "延续金额(元)",
+                        "新年利率(%)", "新借款合同编号", "适用规则", "状态", "审核意见"]
+
+
+@login_required
+@require_POST
+def continuation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    continuation = get_or_404(continuations_for_user(request.user), request.user, pk=pk)
+    note = request.POST.get("note", "")
+    steps = {
+        "accept": lambda: continuation_accept(actor=request.user, continuation=continuation, note=note),
+        "reject": lambda: continuation_reject(actor=request.user, continuation=continuation, reason=note),
+        "withdraw": lambda: continuation_withdraw(actor=request.user, continuation=continuation, reason=note),
+    }
+    if action not in steps:
+        raise Http404
+    try:
+        steps[action]()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect(reverse("filing-detail", args=[continuation.filing_id]) + "#continuations")

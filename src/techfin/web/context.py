@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from techfin.accounts.scoping import can
 from techfin.banks.models import Bank
 from techfin.enterprises.models import Enterprise
-from techfin.filings.models import Anomaly, Filing, FilingBatch
+from techfin.filings.models import Anomaly, Continuation, Filing, FilingBatch
 from techfin.ledger.models import Account
 
 
@@ -38,6 +38,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Filing batches"), reverse("batch-list"), "batches"))
     if can(user, Anomaly, "view"):
         items.append(NavItem(_("Project anomalies"), reverse("anomaly-list"), "anomalies"))
+    if can(user, Continuation, "view"):
+        items.append(NavItem(_("Continuations"), reverse("continuation-list"), "continuations"))
     if user.sees_everything:
         items.append(NavItem(_("Review queue"), reverse("filing-review"), "review"))
     items.append(NavItem(_("Pool policy"), reverse("pool-policy"), "policy"))

@@ -19,8 +19,8 @@ from techfin.accounts.services import user_set_language
 from techfin.audit.queries import events_for_user
 from techfin.banks.queries import banks_for_user, branches_for_user
 from techfin.enterprises.queries import districts_for_user, enterprises_for_user
-from techfin.filings.models import AnomalyStatus
-from techfin.filings.queries import anomalies_for_user, filings_for_user, review_queue
+from techfin.filings.models import AnomalyStatus, FilingStatus
+from techfin.filings.queries import anomalies_for_user, continuations_for_user, filings_for_user, review_queue
 from techfin.filings.status import loans_missing_report, report_due_date
 
 
@@ -45,6 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
             reports_missing=loans_missing_report(filings_for_user(user), period).count(),
             review_count=review_queue(user).count(),
             open_anomalies=anomalies_for_user(user).exclude(status=AnomalyStatus.CLOSED).count(),
+            continuations_waiting=continuations_for_user(user).filter(status=FilingStatus.SUBMITTED).count(),
         )
     if user.role == Role.BANK:
         context["own_bank"] = user.bank
