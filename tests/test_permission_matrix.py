@@ -85,6 +85,7 @@ CASES: list[Case] = [
          expect(404, LOGIN, manager=302, supervisor=403), "accept bank B's loan"),
     Case("batch-list", "get", none, expect(200, LOGIN)),
     Case("batch-upload", "get", none, expect(403, LOGIN, manager=200, bank=200)),
+    Case("batch-errors", "get", none, expect(200, LOGIN)),
     Case("batch-detail", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN, manager=200, supervisor=200),
          "bank B's batch"),
     Case("batch-report", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN), "a batch without report"),

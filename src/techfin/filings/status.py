@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import BooleanField, Case, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from techfin.audit.services import PendingEvent, record_events, to_json_value
@@ -211,6 +211,11 @@ def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any
     return problems
 
 
+def report_period(today: dt.date) -> dt.date:
+    """The month whose report is due this month: last month (its first day)."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
 def report_due_date(period: dt.date) -> dt.date:
     """The deadline of a month's report: the policy's day of the following month."""
     following = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
@@ -219,8 +224,20 @@ def report_due_date(period: dt.date) -> dt.date:
     return following.replace(day=min(day, 28))
 
 
+def _month_end(period: dt.date) -> dt.date:
+    return (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
 def loans_missing_report(bank_queryset: QuerySet[Filing], period: dt.date) -> QuerySet[Filing]:
     """Open accepted loans (disbursed by the month's end, not settled) with no report for `period`."""
-    month_end = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return (bank_queryset.filter(status=FilingStatus.ACCEPTED, disbursed_on__lte=month_end)
+    return (bank_queryset.filter(status=FilingStatus.ACCEPTED, disbursed_on__lte=_month_end(period))
             .exclude(loan_status=LoanStatus.SETTLED).exclude(reports__period=period))
+
+
+def annotate_missing_report(filings: QuerySet[Filing], period: dt.date) -> QuerySet[Filing]:
+    """Annotate ``missing_report``: True for the loans `loans_missing_report` would list, so a list
+    page flags them in the same query."""
+    reported = Exists(StatusReport.objects.filter(filing=OuterRef("pk"), period=period))
+    open_loan = Q(status=FilingStatus.ACCEPTED, disbursed_on__lte=_month_end(period)) & ~Q(loan_status=LoanStatus.SETTLED)
+    return filings.annotate(missing_report=Case(When(open_loan & ~Q(reported), then=Value(True)), default=Value(False),
+                                                output_field=BooleanField()))

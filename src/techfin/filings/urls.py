@@ -17,6 +17,7 @@ urlpatterns = [
     path("anomalies/<int:pk>/", views.anomaly_detail, name="anomaly-detail"),
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/new/", views.batch_upload, name="batch-upload"),
+    path("batches/rejected-rows/", views.batch_errors, name="batch-errors"),
     path("batches/<int:pk>/", views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/report/", views.batch_report, name="batch-report"),
     path("pool/policy/", views.policy_view, name="pool-policy"),

@@ -8,10 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Case, Q, QuerySet, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from techfin.accounts.models import Role
 from techfin.accounts.scoping import can, get_or_404
 from techfin.banks.queries import banks_for_user
+from techfin.enterprises.queries import districts_for_user
 from techfin.filings import review
 from techfin.filings.anomalies import anomaly_follow_up, anomaly_report
 from techfin.filings.batches import batch_create
@@ -35,6 +38,8 @@ from techfin.filings.forms import AnomalyForm, BatchUploadForm, ContinuationForm
 from techfin.filings.models import (
     Anomaly,
     AnomalyStatus,
+    BatchKind,
+    BatchStatus,
     Continuation,
     Filing,
     FilingBatch,
@@ -48,17 +53,24 @@ from techfin.filings.queries import (
     continuations_for_user,
     filings_for_user,
     review_queue,
+    with_continued_maturity,
 )
 from techfin.filings.services import file_loans
-from techfin.filings.status import STATUS_TEMPLATE, loans_missing_report
+from techfin.filings.status import (
+    STATUS_TEMPLATE,
+    annotate_missing_report,
+    loans_missing_report,
+    report_period,
+)
 from techfin.filings.template import LOAN_TEMPLATE, row_from_form
 from techfin.jobs.views import job_status_context
-from techfin.pages import list_template, paginate, require
+from techfin.pages import PAGE_SIZE, list_template, paginate, require
 from techfin.tabular.exports import export_response
 from techfin.tabular.templates import template_response
 
 EXPORT_HEADERS = ["借款合同编号", "银行", "统一社会信用代码", "企业名称", "所在区", "授信金额(元)", "放款金额(元)", "放款日期",
-                  "到期日期", "年利率(%)", "担保方式", "状态", "贷款确认书编号", "贷款状态", "未偿本金(元)"]
+                  "到期日期", "年利率(%)", "担保方式", "状态", "贷款确认书编号", "贷款状态", "未偿本金(元)", "延续后到期日期",
+                  "上月月度报送"]
 
 
 def _date(value: str) -> dt.date | None:
@@ -83,6 +95,10 @@ def _filtered(request: HttpRequest) -> QuerySet[Filing]:
         filings = filings.filter(disbursed_on__gte=start)
     if (end := _date(request.GET.get("to", ""))) is not None:
         filings = filings.filter(disbursed_on__lte=end)
+    if request.GET.get("district", "").isdigit():
+        filings = filings.filter(enterprise__district_id=int(request.GET["district"]))
+    if request.GET.get("continued") == "1":
+        filings = filings.filter(continuations__status=FilingStatus.ACCEPTED).distinct()
     if (month := _date(request.GET.get("missing", "") + "-01")) is not None:
         filings = loans_missing_report(filings, month)  # loans without that month's status report
     return filings
@@ -91,20 +107,37 @@ def _filtered(request: HttpRequest) -> QuerySet[Filing]:
 @login_required
 def filing_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Filing, "view")
-    filings = _filtered(request)
+    # Last month's report is the one due now: loans still missing it are flagged in the list.
+    period = report_period(timezone.localdate())
+    filings = annotate_missing_report(with_continued_maturity(_filtered(request)), period)
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
         rows = ([f.contract_no, f.bank.short_name or f.bank.name, f.enterprise.uscc, f.enterprise.name,
                  f.enterprise.district.name_zh, f.credit_amount, f.loan_amount, f.disbursed_on, f.maturity_on,
                  f.annual_rate, f.get_guarantee_type_display(), f.get_status_display(), f.confirmation_no or "",
-                 f.get_loan_status_display(), f.outstanding_principal] for f in filings.iterator(chunk_size=2000))
+                 f.get_loan_status_display(), f.outstanding_principal, f.continued_to or "",
+                 f"{period:%Y-%m} 未报送" if f.missing_report else ""] for f in filings.iterator(chunk_size=2000))
         return export_response(fmt, "filings", EXPORT_HEADERS, rows)
+    user = request.user
     context = {
         "page": paginate(request, filings), "params": request.GET, "statuses": FilingStatus.choices,
-        "loan_statuses": LoanStatus.choices, "banks": banks_for_user(request.user) if request.user.role != Role.BANK else None,
-        "can_file": can(request.user, Filing, "change"),
+        "loan_statuses": LoanStatus.choices, "banks": banks_for_user(user) if user.role != Role.BANK else None,
+        "districts": districts_for_user(user) if user.role != Role.DISTRICT else None,
+        "can_file": can(user, Filing, "change"), "report_period": period,
+        "tab": _tab(request),
     }
     return render(request, list_template(request, "filings/filing_list.html", "filings/_filing_table.html"), context)
+
+
+def _tab(request: HttpRequest) -> str:
+    """Which quick view of the list the filters amount to (all, in the pool, review, rejected, missing)."""
+    keys = {k for k, v in request.GET.items() if v and k != "page"}
+    status = request.GET.get("status", "")
+    if keys == {"status"} and status in (FilingStatus.ACCEPTED, FilingStatus.SUBMITTED, FilingStatus.REJECTED):
+        return status
+    if keys == {"missing"}:
+        return "missing"
+    return "" if not keys else "custom"
 
 
 @login_required
@@ -205,12 +238,79 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "filings/review_list.html", {"page": paginate(request, review_queue(request.user))})
 
 
+def _filtered_batches(request: HttpRequest) -> QuerySet[FilingBatch]:
+    """The user's batches narrowed by the list's filters: kind, status, bank, upload dates, file name."""
+    batches = batches_for_user(request.user)
+    for key in ("kind", "status"):
+        if request.GET.get(key):
+            batches = batches.filter(**{key: request.GET[key]})
+    if request.GET.get("bank", "").isdigit():
+        batches = batches.filter(bank_id=int(request.GET["bank"]))
+    if (start := _date(request.GET.get("from", ""))) is not None:
+        batches = batches.filter(created_at__date__gte=start)
+    if (end := _date(request.GET.get("to", ""))) is not None:
+        batches = batches.filter(created_at__date__lte=end)
+    if q := request.GET.get("q", "").strip():
+        batches = batches.filter(original_name__icontains=q)
+    return batches
+
+
+BATCH_HEADERS = ["批次号", "银行", "类型", "文件名", "上传时间", "上传人", "处理方式", "状态", "行数", "入池", "待审核", "退回", "未变化",
+                 "变更", "有提示"]
+
+
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
     require(request.user, FilingBatch, "view")
+    batches = _filtered_batches(request)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        rows = ([b.pk, b.bank.short_name or b.bank.name, b.get_kind_display(), b.original_name,
+                 timezone.localtime(b.created_at).strftime("%Y-%m-%d %H:%M"), str(b.uploaded_by or ""),
+                 b.get_error_policy_display(), b.get_status_display(), b.rows, b.accepted, b.submitted, b.rejected,
+                 b.unchanged, b.amended, b.warnings] for b in batches.iterator(chunk_size=2000))
+        return export_response(fmt, "batches", BATCH_HEADERS, rows)
     return render(request, "filings/batch_list.html", {
-        "page": paginate(request, batches_for_user(request.user)),
-        "can_upload": can(request.user, FilingBatch, "change"),
+        "page": paginate(request, batches), "params": request.GET,
+        "can_upload": can(request.user, FilingBatch, "change"), "kinds": BatchKind.choices,
+        "statuses": BatchStatus.choices, "banks": banks_for_user(request.user) if request.user.role != Role.BANK else None,
+    })
+
+
+ROW_ERROR_HEADERS = ["批次号", "银行", "类型", "文件名", "上传时间", "行号", "列", "规则", "问题", "Problem"]
+
+
+def _rejected_rows(request: HttpRequest, batches: QuerySet[FilingBatch]) -> list[dict[str, Any]]:
+    """Every problem of the rejected rows of the batches, newest batch first, narrowed by ``code``
+    (a rule code or part of it). Each batch keeps up to 5,000 problems with its report."""
+    code = request.GET.get("code", "").strip()
+    found = []
+    for batch in batches.exclude(errors=[]):
+        for error in batch.errors:
+            if code and code not in error.get("code", ""):
+                continue
+            found.append({"batch": batch, **error})
+    return found
+
+
+@login_required
+def batch_errors(request: HttpRequest) -> HttpResponse:
+    """Rejected rows (退回的行) of the user's batch files, across batches, with filters and export."""
+    require(request.user, FilingBatch, "view")
+    batches = _filtered_batches(request).select_related("bank")
+    if request.GET.get("batch", "").isdigit():
+        batches = batches.filter(pk=int(request.GET["batch"]))
+    rows = _rejected_rows(request, batches)
+    fmt = request.GET.get("export")
+    if fmt in {"csv", "xlsx"}:
+        out = ([r["batch"].pk, r["batch"].bank.short_name or r["batch"].bank.name, r["batch"].get_kind_display(),
+                r["batch"].original_name, timezone.localtime(r["batch"].created_at).strftime("%Y-%m-%d %H:%M"),
+                r.get("row") or "", r.get("header") or "", r.get("code", ""), r.get("message_zh", ""),
+                r.get("message_en", "")] for r in rows)
+        return export_response(fmt, "rejected-rows", ROW_ERROR_HEADERS, out)
+    return render(request, "filings/batch_errors.html", {
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), "params": request.GET,
+        "kinds": BatchKind.choices, "banks": banks_for_user(request.user) if request.user.role != Role.BANK else None,
     })
 
 
