@@ -251,6 +251,15 @@ class Anomaly(models.Model):
         return f"{self.filing} · {self.get_kind_display()}"
 
 
+class ContinuationStatus(models.TextChoices):
+    """A continuation's state; the same codes as a filing's, so one review vocabulary serves both."""
+
+    SUBMITTED = "submitted", _("Waiting for review")  # 待审核
+    ACCEPTED = "accepted", _("Approved")  # 已通过
+    REJECTED = "rejected", _("Rejected")  # 退回
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
+
+
 class Continuation(models.Model):
     """A continuation (项目延续) of a filed loan, per T/IPIF 0028-2024 (科技信贷风险补偿金规范): the
     loan renewed at maturity keeps its pool coverage under the rule set of the original loan.
@@ -270,7 +279,7 @@ class Continuation(models.Model):
     new_maturity_on = models.DateField(_("new maturity date"))
     new_rate = models.DecimalField(_("new annual rate (%)"), max_digits=7, decimal_places=4)
     rule_set = models.CharField(_("rule set"), max_length=60, help_text=_("the original loan's"))
-    status = models.CharField(_("status"), max_length=12, choices=FilingStatus.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=ContinuationStatus.choices, db_index=True)
     problems = models.JSONField(_("warnings"), default=list, blank=True)
     review_note = models.CharField(_("review note"), max_length=300, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -41,6 +41,7 @@ from techfin.filings.models import (
     BatchKind,
     BatchStatus,
     Continuation,
+    ContinuationStatus,
     Filing,
     FilingBatch,
     FilingStatus,
@@ -168,9 +169,11 @@ def _continuation_context(user: Any, filing: Filing) -> dict[str, Any]:
     return {
         "continuations": continuations, "current_maturity": maturity, "current_contract": contract,
         "latest_continuation": active[-1] if active else None, "can_decide_continuation": manager,
-        "can_withdraw_continuation": manager or user.role == Role.BANK,
+        # Withdrawing is the bank's own step; the fund manager rejects instead.
+        "can_withdraw_continuation": user.role == Role.BANK,
         "can_continue": can(user, Continuation, "change") and filing.status == FilingStatus.ACCEPTED
-        and filing.loan_status != LoanStatus.SETTLED,
+        and filing.loan_status != LoanStatus.SETTLED
+        and not any(c.status == FilingStatus.SUBMITTED for c in continuations),
     }
 
 
@@ -448,7 +451,7 @@ def continuation_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Continuation, "view")
     continuations = continuations_for_user(request.user)
     state = request.GET.get("status", "")
-    if state in FilingStatus.values:
+    if state in ContinuationStatus.values:
         continuations = continuations.filter(status=state)
     if request.GET.get("bank", "").isdigit():
         continuations = continuations.filter(filing__bank_id=int(request.GET["bank"]))
@@ -466,7 +469,7 @@ def continuation_list(request: HttpRequest) -> HttpResponse:
                 for c in continuations.iterator(chunk_size=2000))
         return export_response(fmt, "continuations", CONTINUATION_HEADERS, rows)
     return render(request, "filings/continuation_list.html", {
-        "page": paginate(request, continuations), "params": request.GET, "statuses": FilingStatus.choices,
+        "page": paginate(request, continuations), "params": request.GET, "statuses": ContinuationStatus.choices,
         "banks": banks_for_user(request.user) if request.user.role != Role.BANK else None,
     })
 
