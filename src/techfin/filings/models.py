@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from techfin.domain.policy import CompensationMode, GuaranteeType
 
@@ -255,7 +256,7 @@ class ContinuationStatus(models.TextChoices):
     """A continuation's state; the same codes as a filing's, so one review vocabulary serves both."""
 
     SUBMITTED = "submitted", _("Waiting for review")  # 待审核
-    ACCEPTED = "accepted", _("Approved")  # 已通过
+    ACCEPTED = "accepted", pgettext_lazy("continuation status", "Approved")  # 已通过
     REJECTED = "rejected", _("Rejected")  # 退回
     WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
 
