@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
@@ -345,6 +345,164 @@ def test_indicator_file(world: World) -> None:
     exceeds = next(e for e in imp.errors if e["code"] == "indicator.part_exceeds_whole")
     assert exceeds["header"] == "科技人员数(人)" and exceeds["column_index"] == 5
     assert run(content, kind="indicators").unchanged == 1
+
+
+def _events(model: str, pk: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(object_type=f"enterprises.{model}", object_id=str(pk)).order_by("seq"))
+
+
+def test_qualification_bulk_path_audits_exactly_like_the_single_row_service(world: World) -> None:
+    hp, ns = world.ent_huangpu, world.ent_nansha
+    row = {"kind": "高新技术企业", "issued_on": dt.date(2024, 12, 11), "issuer": "广东省科学技术厅"}
+    single, _changes = services.qualification_upsert(actor=None, data={"uscc": hp.uscc, "number": "GR1", **row})
+    [outcome] = services.qualifications_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, "number": "GR2", **row}],
+                                                    note="批量")
+    assert outcome.action == "created" and outcome.enterprise == ns
+    bulk = Qualification.objects.get(number="GR2")
+    assert bulk.pk == outcome.record.pk and bulk.valid_to == single.valid_to == dt.date(2027, 12, 10)
+    [single_event], [bulk_event] = _events("qualification", single.pk), _events("qualification", bulk.pk)
+    strip = lambda changes: {k: v for k, v in changes.items() if k not in ("id", "enterprise", "number")}  # noqa: E731
+    assert strip(bulk_event.changes) == strip(single_event.changes)
+    assert bulk_event.changes["id"] == [None, bulk.pk] and bulk_event.changes["enterprise"] == [None, ns.pk]
+    assert (bulk_event.parent_type, bulk_event.parent_id, bulk_event.note) == ("enterprises.enterprise", str(ns.pk),
+                                                                              "批量")
+    assert bulk_event.object_repr == str(bulk)
+    hp.refresh_from_db()
+    ns.refresh_from_db()
+    assert ns.summary_on is not None and ns.eligible == hp.eligible  # the summary refreshed in the same call
+    # An update through both paths: the same changes again.
+    [again] = services.qualifications_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, "number": "GR2", **row,
+                                                                      "valid_to": "2026-12-31"}])
+    _q, single_update = services.qualification_upsert(actor=None, data={"uscc": hp.uscc, "number": "GR1", **row,
+                                                                        "valid_to": "2026-12-31"})
+    assert again.action == "updated"
+    assert again.changes == single_update == {"valid_to": ["2027-12-10", "2026-12-31"]}
+    assert verify_chain()[1] is None
+
+
+def test_indicator_bulk_path_audits_exactly_like_the_single_row_service(world: World) -> None:
+    hp, ns = world.ent_huangpu, world.ent_nansha
+    row = {"year": 2024, "source": "税务", "obtained_on": "2025-05-31", "employees": 120, "tech_staff": 40,
+           "revenue": "30000000", "total_assets": "50000000"}
+    single, _changes = services.indicator_report_upsert(actor=None, data={"uscc": hp.uscc, **row})
+    [outcome] = services.indicator_reports_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, **row}])
+    assert outcome.action == "created"
+    [single_event], [bulk_event] = _events("indicatorreport", single.pk), _events("indicatorreport", outcome.record.pk)
+    strip = lambda changes: {k: v for k, v in changes.items() if k not in ("id", "enterprise")}  # noqa: E731
+    assert strip(bulk_event.changes) == strip(single_event.changes)
+    assert bulk_event.object_repr == single_event.object_repr
+    ns.refresh_from_db()
+    hp.refresh_from_db()
+    assert ns.summary_year == hp.summary_year == 2024
+    # A later value from the same source and date updates; a blank leaves a value as it is.
+    [again] = services.indicator_reports_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, **row, "employees": 130}])
+    _r, single_update = services.indicator_report_upsert(actor=None, data={"uscc": hp.uscc, **row, "employees": 130})
+    assert again.action == "updated" and again.changes == single_update == {"employees": [120, 130]}
+    [same] = services.indicator_reports_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, **row, "employees": 130}])
+    assert same.action == "unchanged"
+    assert IndicatorReport.objects.filter(enterprise=ns).count() == 1
+
+
+def test_a_number_belongs_to_one_enterprise(world: World) -> None:
+    """A certificate number recorded for one enterprise is refused for another, by the file's
+    earlier row or by the registry, with a message that says whose it is."""
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    services.qualification_upsert(actor=None, data={"uscc": hp, "kind": "高新技术企业", "number": "GR9",
+                                                    "issued_on": "2024-12-11"})
+    content = xlsx(QUAL_HEADERS, [
+        [ns, None, "高新技术企业", "GR9", dt.date(2024, 12, 11), None],  # taken by 黄埔 in the registry
+        [ns, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],
+        [hp, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],  # taken by the row above
+        [hp, None, "高新技术企业", "GR10", dt.date(2024, 12, 11), None],  # 黄埔 already has one from that day
+    ])
+    imp = run(content, kind="qualifications")
+    assert set(codes(imp)) == {(2, "number", "qualification.number_taken"), (4, "number", "qualification.number_taken"),
+                               (5, "valid_from", "qualification.start_taken")}
+    assert imp.created == 1
+    taken = next(e for e in imp.errors if e["row"] == 2)
+    assert "GR9" in taken["message_zh"] and hp in taken["message_zh"] and "高新技术企业" in taken["message_zh"]
+    assert "GR9" in taken["message_en"] and hp in taken["message_en"] and "high-tech" in taken["message_en"].lower()
+    start = next(e for e in imp.errors if e["row"] == 5)
+    assert "2024-12-11" in start["message_en"] and "GR9" in start["message_en"]
+    # The single-row service refuses the same rows with the same rule.
+    with pytest.raises(ValidationError) as refused:
+        services.qualification_upsert(actor=None, data={"uscc": ns, "kind": "高新技术企业", "number": "GR9",
+                                                        "issued_on": "2024-12-11"})
+    assert refused.value.error_dict["number"][0].code == "qualification.number_taken"
+
+
+def test_an_all_or_nothing_qualification_file_with_a_conflict_between_its_rows(world: World) -> None:
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    content = xlsx(QUAL_HEADERS, [
+        [ns, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],
+        [hp, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],
+        [hp, None, "火星资质", "X", dt.date(2024, 6, 1), None],
+    ])
+    imp = run(content, kind="qualifications", policy=ErrorPolicy.ALL_OR_NOTHING)
+    assert imp.rolled_back and set(codes(imp)) == {(3, "number", "qualification.number_taken"),
+                                                   (4, "kind", "kind.unknown")}
+    assert not Qualification.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["qualifications", "indicators"])
+def test_child_files_all_or_nothing_across_chunks(world: World, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)
+    before = AuditEvent.objects.count()
+    hp = world.ent_huangpu.uscc
+    if kind == "qualifications":
+        rows = [[hp, None, "科技型中小企业", f"2025440112A{i:04d}", dt.date(2020 + i, 3, 1), None] for i in range(5)]
+        rows.append([hp, None, "火星资质", "X", dt.date(2024, 6, 1), None])
+        content = xlsx(QUAL_HEADERS, rows)
+    else:
+        rows = [[hp, 2015 + i, "税务", f"{2016 + i}-05-31", 100, 10, None, None, None, None] for i in range(5)]
+        rows.append([hp, 2024, "传闻", "2025-05-31", 100, 10, None, None, None, None])
+        content = xlsx(IND_HEADERS, rows)
+    imp = run(content, kind=kind, policy=ErrorPolicy.ALL_OR_NOTHING)
+    assert imp.rolled_back and (imp.rows, imp.rejected, imp.created) == (6, 6, 0)
+    assert not Qualification.objects.exists() and not IndicatorReport.objects.exists()
+    assert AuditEvent.objects.count() == before
+    good = run(content, kind=kind)  # row by row: the five good rows are kept
+    assert (good.created, good.rejected) == (5, 1)
+
+
+def test_indicator_file_queries_per_chunk_not_per_row(world: World, django_assert_max_num_queries: Any) -> None:
+    """200 rows for two enterprises: a fixed number of queries, whatever the number of rows."""
+    rows = [[code, year, source, f"{year + 1}-0{month}-28", 100 + year - 2000, 20, "30,000,000", 2_400_000, 1, "否"]
+            for code in (world.ent_huangpu.uscc, world.ent_nansha.uscc) for year in range(2000, 2025)
+            for source in ("税务", "工商") for month in (3, 4)]
+    content = xlsx(IND_HEADERS, rows)
+    assert len(rows) == 200
+    imp = importers.enterprise_import_create(actor=None, kind="indicators", content=content, filename="f.xlsx",
+                                             run_in_background=False)
+    with django_assert_max_num_queries(40):
+        outcome = importers.import_run(imp)
+    assert (outcome.created, outcome.report.rejected) == (200, 0)
+    assert AuditEvent.objects.filter(object_type="enterprises.indicatorreport").count() == 200
+    world.ent_huangpu.refresh_from_db()
+    assert world.ent_huangpu.summary_year == 2024
+
+
+def test_a_chunk_that_meets_a_record_saved_meanwhile_goes_row_by_row(world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    real = services.indicator_reports_bulk_upsert
+    calls: list[int] = []
+
+    def conflicting(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["rows"]))
+        if len(calls) == 1:
+            from django.db import IntegrityError
+            raise IntegrityError("unique_indicator_report")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "indicator_reports_bulk_upsert", conflicting)
+    hp = world.ent_huangpu.uscc
+    content = xlsx(IND_HEADERS, [[hp, 2024, "税务", "2025-05-31", 120, 40, None, None, None, None],
+                                 [hp, 2023, "税务", "2024-05-31", 100, 130, None, None, None, None]])
+    imp = run(content, kind="indicators")
+    assert (imp.created, imp.rejected) == (1, 1)
+    assert codes(imp) == [(3, "tech_staff", "indicator.part_exceeds_whole")]
+    world.ent_huangpu.refresh_from_db()
+    assert world.ent_huangpu.summary_year == 2024
 
 
 # --- the command ----------------------------------------------------------------------------------
