@@ -588,9 +588,21 @@ def enterprises_refresh_summaries(new: Sequence[Enterprise] = (), ids: Iterable[
             touched.append(enterprise)
     keys = sorted(set(ids))
     for first in range(0, len(keys), BULK_BATCH):
-        loaded = (Enterprise.objects.filter(pk__in=keys[first:first + BULK_BATCH]).select_related("district")
-                  .prefetch_related(*verdicts.PREFETCH))
+        batch = keys[first:first + BULK_BATCH]
+        loaded = list(Enterprise.objects.filter(pk__in=batch).select_related("district"))
+        # What `load_inputs` reads, one query per kind of record, placed where it looks for a
+        # prefetch: `prefetch_related` would build a queryset per enterprise and kind.
+        records: dict[str, dict[int, list[Any]]] = {}
+        for name, queryset in (("qualifications", Qualification.objects.select_related("kind")),
+                               ("indicator_reports", IndicatorReport.objects.all()),
+                               ("risk_events", RiskEvent.objects.all())):
+            grouped: dict[int, list[Any]] = {}
+            for record in queryset.filter(enterprise_id__in=batch):
+                grouped.setdefault(record.enterprise_id, []).append(record)
+            records[name] = grouped
         for enterprise in loaded:
+            enterprise._prefetched_objects_cache = {name: grouped.get(enterprise.pk, [])  # type: ignore[attr-defined]
+                                                    for name, grouped in records.items()}
             if _summary_changes(enterprise, on, None):
                 touched.append(enterprise)
     update_rows(Enterprise, [(enterprise, SUMMARY_FIELDS) for enterprise in touched])
@@ -871,10 +883,11 @@ def _report_key(data: Mapping[str, Any], errors: Errors, current: IndicatorRepor
 
 
 def _clean_report(data: Mapping[str, Any], current: IndicatorReport | None,
-                  lookups: Lookups | None = None) -> dict[str, Any]:
+                  lookups: Lookups | None = None, key: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`key`: the key fields of a new report, already read by `_report_key` without errors."""
     _refuse_unknown_fields(data, REPORT_FIELDS)
     errors = Errors()
-    values = _report_key(data, errors, current, lookups)
+    values = dict(key) if key is not None else _report_key(data, errors, current, lookups)
     if "remarks" in data:
         values["remarks"] = parsing.text_value(data["remarks"])
     for code in CODES:
@@ -1182,7 +1195,7 @@ def indicator_reports_bulk_upsert(*, actor: Any, rows: Sequence[Mapping[str, Any
         existing = stored.get(natural)
         try:
             if existing is None:
-                values = _clean_report(data, None, lookups)
+                values = _clean_report(data, None, lookups, key=key)
             else:
                 values = _clean_report({k: v for k, v in data.items() if k not in REPORT_KEY}, existing)
             report, changes = _prepare_child(existing, values, IndicatorReport)
