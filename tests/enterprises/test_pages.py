@@ -41,8 +41,8 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
     assert chart["years"] == ["2023", "2024", "2025"]
     assert chart["money"][0]["data"] == [3000.0, 3000.0, 3000.0]  # revenue in 万元
     # Reasons point by point, in Chinese by default.
-    assert "科技人员40人占职工总数120人的33.33%，得20分" in html
-    assert "按《中小企业划型标准规定》(工信部联企业〔2011〕300号)第四(十二)项，划为中型企业" in html
+    assert "科技人员40人，占职工总数120人的33.33%，达到30%(含)以上档，得20分（满分20分）" in html
+    assert "按《中小企业划型标准规定》(工信部联企业〔2011〕300号)第四条第（十二）项（软件和信息技术服务业），划为中型企业" in html
     # The used revenue is the tax figure; the declared one is shown as superseded, on demand.
     assert "30,000,000.00" in html and "<s>32,000,000.00</s>" in html
     assert "GR202444001234" in html
@@ -51,7 +51,8 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
                          HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("set-language"), {"language": "en", "next": "/"})
     english = client.get(reverse("enterprise-detail", args=[software.pk]) + "?on=2026-06-30").content.decode()
-    assert "tech staff 40 of 120 employees = 33.33%: 20 points" in english
+    assert "technology staff 40: 33.33% of 120 employees, band 30% and above: 20 of 20 points" in english
+    assert "software_it" not in english and "a medium-sized enterprise under the SME size standard" in english
 
 
 def test_profile_without_data_renders(world: World, client: Any) -> None:

@@ -183,7 +183,8 @@ def assess_tech_sme(inputs: Inputs, on: dt.date, year: int | None) -> Assessment
         zh = "、".join(BY_CODE[code].name_zh for code in missing)
         verdict = _unknown(rules.name, "tech_sme.missing_figure",
                            f"缺少{year or ''}年度指标：{zh}，无法评价",
-                           f"missing {year or ''} figures: {', '.join(missing)}; cannot evaluate")
+                           f"{year or ''} figures missing: {', '.join(BY_CODE[code].name_en for code in missing)}; "
+                           "cannot evaluate")
         return Assessment("tech_sme", verdict, rules.document, year)
     flag = lambda code: bool(inputs.value(year, code))  # noqa: E731
     try:
