@@ -505,6 +505,73 @@ def test_a_chunk_that_meets_a_record_saved_meanwhile_goes_row_by_row(world: Worl
     assert world.ent_huangpu.summary_year == 2024
 
 
+def test_malformed_qualification_file_with_merged_cells(world: World) -> None:
+    """A fund manager's own sheet: a title row, the credit code and name merged down over one
+    enterprise's qualifications, a blank row, a bad date that starts like a formula, a
+    full-width number, an Excel serial date."""
+    from tests.tabular.helpers import xlsx_bytes
+
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    content = xlsx_bytes([
+        ["2025年 企业资质清单"],
+        ["统一社会信用代码", "企业名称", "资质类型", "证书编号", "发证日期", "发证机关"],
+        [hp, "广州黄埔芯片有限公司", "高新技术企业", "GR202444000001", "2024-12-11", "广东省科学技术厅"],
+        [None, None, "专精特新中小企业", "ZJ2024001", "-2024-13-01", "@广东省工业和信息化厅"],  # A3:B4 merged
+        [None, None, None, None, None, None],
+        [ns, "广州南沙新材料有限公司", "科技型中小企业", "２０２５４４０１１５Ａ００１", 45719, "+广东省科学技术厅"],
+    ], merges=["A3:A4", "B3:B4"])
+    imp = run(content, kind="qualifications")
+    assert set(codes(imp)) == {(4, "uscc", "cell.merged"), (4, "enterprise_name", "cell.merged"),
+                               (4, "issued_on", "date.format")}
+    assert (imp.created, imp.rows) == (2, 3)
+    # Full-width number folded; an Excel serial date read as a date; text that looks like a
+    # formula kept as text.
+    tech_sme = Qualification.objects.get(enterprise=world.ent_nansha)
+    assert (tech_sme.number, tech_sme.issued_on, tech_sme.issuer) == ("2025440115A001", dt.date(2025, 3, 3),
+                                                                     "+广东省科学技术厅")
+    merged = next(e for e in imp.errors if e["code"] == "cell.merged" and e["column_key"] == "uscc")
+    assert "A3:A4" in merged["message_zh"] and "unmerge" in merged["message_en"]
+    # The user's file comes back with an error column, and the error list names each bad cell
+    # with its value: a value that starts like a formula ("-2024-13-01") stays text in both.
+    sheet = openpyxl.load_workbook(imp.report.open("rb")).worksheets[0]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    listing = openpyxl.load_workbook(imp.error_list.open("rb")).worksheets[0]
+    cells = [cell for row in listing.iter_rows(min_row=2) for cell in row if cell.value is not None]
+    [value] = [cell for cell in cells if cell.value == "-2024-13-01"]
+    assert value.data_type == "s" and all(cell.data_type != "f" for cell in cells)
+
+
+def test_malformed_indicator_file(world: World) -> None:
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    headers = ["统一社会信用代码", "年份", "数据来源", "获取日期", "职工总人数", "科技人员数（人）", "营业收入(元)"]
+    rows = [
+        [hp, 2024, "税务", "2025-05-31", "１２０", "40", "３０，０００，０００．００"],  # full width
+        [ns, 2024, "税务局", "2025/5/31", 80, 10, "3,000万"],  # an amount with its unit written in
+        [ns, 2023, "工商", "2024-02-30", 80, 10, "1,2345.6"],  # no such day; misplaced commas
+        [None, None, None, None, None, None, None],  # blank: skipped
+        [ns, 2022, "工商", "2023-05-31", 80.5, -1, "2000000"],  # half a person; a negative count
+        [hp, 2024, "税务", "2025-05-31", 121, 40, None],  # the same key as row 2
+        [ns, 2021, "税务局", "2022年5月31日", 70, 7, "1500000"],  # an alias of the source, a Chinese date
+    ]
+    imp = run(xlsx(headers, rows), kind="indicators")
+    assert set(codes(imp)) == {(3, "revenue", "money.unit"), (4, "obtained_on", "date.invalid"),
+                               (4, "revenue", "money.grouping"), (6, "employees", "integer.fraction"),
+                               (6, "tech_staff", "range.min"), (7, "uscc", "row.duplicate")}
+    assert (imp.rows, imp.created, imp.rejected) == (6, 2, 4)  # the blank row is not counted
+    assert "header.fuzzy" in {w["code"] for w in imp.warnings}  # 职工总人数 read as 职工总数(人), and said so
+    unit = next(e for e in imp.errors if e["code"] == "money.unit")
+    assert "万" in unit["message_zh"] and unit["header"] == "营业收入(元)"
+    report = IndicatorReport.objects.get(enterprise=world.ent_huangpu, year=2024)
+    assert (report.employees, report.tech_staff, report.revenue) == (120, 40, 30_000_000)
+    declared = IndicatorReport.objects.get(enterprise=world.ent_nansha)
+    assert (declared.source, declared.obtained_on, declared.revenue) == ("tax", dt.date(2022, 5, 31), 1_500_000)
+    # A whole column in 万元 where the template wants yuan is refused before any row is read.
+    in_wan = run(xlsx(["统一社会信用代码", "年度", "数据来源", "获取日期", "营业收入(万元)"],
+                      [[hp, 2020, "税务", "2021-05-31", 3000]]), kind="indicators")
+    assert in_wan.status == ImportStatus.FAILED and in_wan.created == 0
+    assert any(e["code"].startswith("header.") and e["row"] == 0 for e in in_wan.errors)
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 def test_command_exit_status_and_report(world: World, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -121,6 +121,20 @@ def test_export_xlsx_and_csv_of_the_filtered_list(software: Enterprise, world: W
     assert all(not isinstance(cell, str) or not cell.startswith("=") for row in exported for cell in row)
 
 
+@pytest.mark.parametrize("dangerous", ["+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://x")'])
+def test_every_formula_prefix_is_neutralised_in_exports(world: World, client: Any, dangerous: str) -> None:
+    services.enterprise_update(actor=None, enterprise=world.ent_nansha, address=dangerous,
+                               contact_name=dangerous[:50])
+    client.force_login(world.users["manager"])
+    url = reverse("enterprise-list")
+    rows = list(csv.reader(io.StringIO(client.get(url, {"export": "csv"}).content.decode("utf-8-sig"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + dangerous in cells and dangerous not in cells
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).content)).active
+    written = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert all(cell.data_type != "f" for cell in written)
+
+
 def test_manager_registers_and_edits_an_enterprise(world: World, client: Any) -> None:
     client.force_login(world.users["manager"])
     code = valid_uscc("91440112MA59DDDD4")
