@@ -234,6 +234,15 @@ def pool_eligibility(snapshot: EnterpriseSnapshot, on: date, rules: EligibilityR
     reasons.append(_registered_in_city(snapshot, rules))
     if rules.qualifying_kinds is not None:
         reasons.append(_qualification(snapshot, on, rules.qualifying_kinds))
+    else:
+        # Said, not left out: a reader who knows the tech pool looks for the qualification check.
+        reasons.append(Reason(
+            code="eligibility.no_qualification_required", ok=True,
+            message_zh=f"{rules.document}不以高新技术企业等科技资质为入池条件，以企业规模为准",
+            message_en="these rules ask for no technology qualification (such as a high-tech certificate); "
+                       "the size class decides",
+            detail={"rule_set": rules.name},
+        ))
     if rules.allowed_size_classes is not None:
         reasons.append(_size(snapshot, on, rules))
     if rules.exclude_listed:

@@ -559,7 +559,7 @@ def _filled(given: Mapping[Metric, Decimal | None], needed: tuple[Metric, ...], 
 def _fmt_figure(metric: Metric, value: Decimal) -> str:
     if metric is Metric.EMPLOYEES:
         return f"{value}人"
-    return f"{(value / WAN).normalize():f}万元"
+    return f"{(value / WAN).quantize(Decimal('0.01')).normalize():f}万元"
 
 
 def _fmt_figure_en(metric: Metric, value: Decimal) -> str:
@@ -644,10 +644,13 @@ def classify_size(
         short = [(m, values[m], floor) for m, floor in floors if m in values and values[m] < floor]
         short_zh = "，".join(f"{m.label_zh}{_fmt_figure(m, v)}<{_fmt_figure(m, f)}" for m, v, f in short)
         short_en = ", ".join(f"{m.label_en} {_fmt_figure_en(m, v)} < {_fmt_figure_en(m, f)}" for m, v, f in short)
+        # A tier met says with which figures, so the reader sees the values the class rests on.
+        used_zh = "，".join(f"{m.label_zh}{_fmt_figure(m, values[m])}" for m, _ in floors if m in values)
+        used_en = ", ".join(f"{m.label_en} {_fmt_figure_en(m, values[m])}" for m, _ in floors if m in values)
         reasons.append(Reason(
             code=f"size.tier.{tier.value}", ok=True,
-            message_zh=f"{tier.label_zh}标准（{floors_zh}）：{'满足' if met else '不满足，' + short_zh}",
-            message_en=f"{tier.label_en} floor ({floors_en}): {'met' if met else 'not met, ' + short_en}",
+            message_zh=f"{tier.label_zh}标准（{floors_zh}）：{f'满足（{used_zh}）' if met else '不满足，' + short_zh}",
+            message_en=f"{tier.label_en} floor ({floors_en}): {f'met ({used_en})' if met else 'not met, ' + short_en}",
             detail={"met": met, **{f"floor_{m.value}": f for m, f in floors},
                     **{m.value: values[m] for m, _ in floors if m in values}},
         ))

@@ -51,6 +51,7 @@ from techfin.enterprises.queries import (
     qualifications_for_user,
     risk_events_for_user,
 )
+from techfin.enterprises.verdicts import pool_rules_document
 from techfin.jobs.views import job_status_context
 from techfin.pages import list_template, paginate, require
 from techfin.tabular.exports import export_response
@@ -77,6 +78,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "size_classes": SizeClass.choices,
         "tags": [("iab", _("IAB (all)")), ("nem", _("NEM (all)")), *IndustryTag.choices],
         "can_change": can(request.user, Enterprise, "change"),
+        "verdicts_on": timezone.localdate(), "pool_rules": pool_rules_document(timezone.localdate()),
     }
     return render(request, list_template(request, "enterprises/enterprise_list.html",
                                          "enterprises/_enterprise_table.html"), context)
