@@ -559,6 +559,8 @@ def test_malformed_indicator_file(world: World) -> None:
                                (6, "tech_staff", "range.min"), (7, "uscc", "row.duplicate")}
     assert (imp.rows, imp.created, imp.rejected) == (6, 2, 4)  # the blank row is not counted
     assert "header.fuzzy" in {w["code"] for w in imp.warnings}  # 职工总人数 read as 职工总数(人), and said so
+    duplicate = next(e for e in imp.errors if e["code"] == "row.duplicate")
+    assert "/ 2024 / 税务 / 2025-05-31" in duplicate["message_zh"] and "/ tax authority /" in duplicate["message_en"]
     unit = next(e for e in imp.errors if e["code"] == "money.unit")
     assert "万" in unit["message_zh"] and unit["header"] == "营业收入(元)"
     report = IndicatorReport.objects.get(enterprise=world.ent_huangpu, year=2024)

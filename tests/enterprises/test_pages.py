@@ -102,6 +102,7 @@ def test_filters(software: Enterprise, world: World, client: Any, kinds: dict[st
 
 def test_export_xlsx_and_csv_of_the_filtered_list(software: Enterprise, world: World, client: Any) -> None:
     services.enterprise_update(actor=None, enterprise=world.ent_nansha, name="=cmd|' /C calc'!A0 公司")
+    services.enterprise_update(actor=None, enterprise=software, registered_capital="12,345,678.90")
     client.force_login(world.users["manager"])
     url = reverse("enterprise-list")
     rows = list(csv.reader(io.StringIO(client.get(url, {"export": "csv"}).content.decode("utf-8-sig"))))
@@ -119,6 +120,13 @@ def test_export_xlsx_and_csv_of_the_filtered_list(software: Enterprise, world: W
     assert [row[0] for row in exported] == [software.uscc]
     # xlsx cells are written as strings, never formulas.
     assert all(not isinstance(cell, str) or not cell.startswith("=") for row in exported for cell in row)
+    # Amounts and dates are typed, so a spreadsheet sorts and sums them; the header row is frozen.
+    header = [cell.value for cell in sheet[1]]
+    capital, founded = sheet[2][header.index("注册资本(元)")], sheet[2][header.index("成立日期")]
+    assert sheet.title == "企业库" and sheet.freeze_panes == "A2"
+    assert header[16:19] == ["科小评价得分", "科小评价结论", "高企认定条件(参考)"] and sheet[2][17].value == "符合"
+    assert capital.value == 12_345_678.9 and capital.number_format == "#,##0.00"
+    assert founded.value.date() == software.founded_on and founded.number_format == "yyyy-mm-dd"
 
 
 @pytest.mark.parametrize("dangerous", ["+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://x")'])

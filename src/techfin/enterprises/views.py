@@ -66,7 +66,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
         headers, rows = export_rows(enterprises, timezone.localdate())
-        return export_response(fmt, "enterprises", headers, rows)
+        return export_response(fmt, "enterprises", headers, rows, typed=True, sheet_name="企业库")
     held_today = Prefetch("qualifications", to_attr="held_today", queryset=Qualification.objects.held_on(
         timezone.localdate()).select_related("kind").order_by("kind__sort_order", "valid_from"))
     context = {
