@@ -179,7 +179,7 @@ def test_malformed_enterprise_file(world: World) -> None:
         [full_width, "广州丙科技有限公司", "火星区", 100, "2019-02-30", ""],
         ["", "", "", "", "", "序号 9"],  # only a remark: blank as far as the template goes
         [NEW_A, "广州甲科技有限公司（重复）", "黄埔区", 100, "2019-01-01", ""],
-        ["91440112MA5D8E9K0", "广州丁科技有限公司", "天河区", "100万", "2019-01-01", ""],
+        ["91440112MA5D8E9K0", "广州丁科技有限公司", "福田区", "100万", "2019-01-01", ""],
     ])
     imp = run(content)
     found = codes(imp)
@@ -189,7 +189,7 @@ def test_malformed_enterprise_file(world: World) -> None:
     assert (7, "uscc", "row.duplicate") in found
     assert (8, "uscc", "uscc.length") in found
     assert (8, "registered_capital", "money.unit") in found
-    assert (8, "district", "district.unknown") in found  # 天河区 is not in the test region table
+    assert (8, "district", "district.unknown") in found  # 福田区 is in Shenzhen, not in the region table
     assert imp.created == 1 and imp.rows == 5 and imp.rejected == 4
     assert Enterprise.objects.get(uscc=NEW_A).registered_capital == 1_000_000  # full-width digits read
     # The header typo is read as 企业名称 and said so; the unknown column is ignored with a notice.
@@ -261,9 +261,9 @@ def test_all_or_nothing_across_chunks(world: World, monkeypatch: pytest.MonkeyPa
 def test_row_by_row_keeps_the_good_rows(world: World) -> None:
     content = xlsx(ENTERPRISE_HEADERS, [enterprise_row(NEW_A, "广州甲科技有限公司"),
                                         enterprise_row(NEW_B, "广州乙科技有限公司", "火星区"),
-                                        enterprise_row(NEW_C, "广州丙科技有限公司", "天河")])
+                                        enterprise_row(NEW_C, "广州丙科技有限公司", "南山")])
     imp = run(content)
-    assert (imp.created, imp.rejected) == (1, 2)  # 天河 is not in the test region table either
+    assert (imp.created, imp.rejected) == (1, 2)  # 南山 is a district of Shenzhen, not of the region table
     assert set(Enterprise.objects.filter(uscc__in=[NEW_A, NEW_B, NEW_C]).values_list("uscc", flat=True)) == {NEW_A}
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from techfin.enterprises import services, verdicts
-from techfin.enterprises.models import Enterprise
+from techfin.enterprises import verdicts
+from techfin.enterprises.models import District, Enterprise
 from tests.conftest import World
 from tests.domain.test_uscc import GUANGZHOU_PUBLISHED
 from tests.enterprises.test_import import ENTERPRISE_HEADERS, codes, enterprise_row, run, xlsx
@@ -34,7 +34,15 @@ def media(settings: Any, tmp_path: Any) -> None:
 
 @pytest.fixture
 def yuexiu(world: World) -> Any:
-    return services.district_upsert(actor=None, code="440104", name_zh="越秀区", name_en="Yuexiu")
+    """越秀区, one of the 11 districts the region table ships with (migration 0005)."""
+    return District.objects.get(code="440104")
+
+
+def test_the_region_table_ships_with_guangzhous_11_districts(db: Any) -> None:
+    districts = list(District.objects.order_by("sort_order").values_list("code", "name_zh"))
+    assert len(districts) == 11 and all(code.startswith("4401") for code, _name in districts)
+    assert ("440112", "黄埔区") in districts and ("440118", "增城区") in districts
+    assert "440116" not in dict(districts)  # 萝岗区, merged into 黄埔区 in 2014
 
 
 def _full_width(code: str) -> str:
