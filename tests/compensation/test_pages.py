@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from techfin.compensation.models import Claim, ClaimStatus
-from tests.compensation.conftest import CLAIMED_ON, DOCS, PDF, bad_loan, fund, recommended
+from tests.compensation.conftest import CLAIMED_ON, DOCS, PDF, bad_loan, fund, recommended, submitted
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,16 @@ def test_api_workflow(world: World, client: Any) -> None:
     assert [s["amount"] for s in body["shares"]] == ["500.00", "400.00", "100.00"]
     api.force_authenticate(world.users["supervisor"])
     assert api.post(f"/api/claims/{pk}/approve/", {}, format="json").status_code == 400  # not recommended yet
+
+
+def test_the_enterprise_profile_lists_its_claims_to_those_who_may_see_them(world: World, client: Any) -> None:
+    claim = submitted(world, bad_loan(world), "1000000.00")
+    url = reverse("enterprise-detail", args=[world.ent_huangpu.pk])
+    client.force_login(world.users["manager"])
+    body = client.get(url).content.decode()
+    assert 'data-testid="profile-claims"' in body and claim.number in body
+    # The enterprise's own user sees its profile but no claim (claims are between bank and pool).
+    client.force_login(world.users["enterprise"])
+    body = client.get(url).content.decode()
+    assert claim.number not in body
+    assert "没有您有权查看的补偿申请" in body

@@ -71,6 +71,18 @@ class User(AbstractUser):
         return self.full_name or self.username
 
     @property
+    def organisation(self) -> str:
+        """Who the user works for, as the top bar names it: the bank, district bureau or enterprise
+        they are bound to, else their role (受托管理机构, 市科技局 …)."""
+        if self.role == Role.BANK and self.bank_id:
+            return str(self.bank.short_name or self.bank.name)
+        if self.role == Role.DISTRICT and self.district_id:
+            return f"{self.get_role_display()}（{self.district}）"
+        if self.role == Role.ENTERPRISE and self.enterprise_id:
+            return str(self.enterprise.name)
+        return str(self.get_role_display()) if self.role else ""
+
+    @property
     def sees_everything(self) -> bool:
         """Fund manager staff, supervisors and superusers read every record."""
         return self.is_superuser or self.role in (Role.MANAGER, Role.SUPERVISOR)

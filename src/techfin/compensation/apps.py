@@ -23,3 +23,11 @@ class CompensationConfig(AppConfig):
         # Rounds hold every bank's claims: fund manager staff and supervisors only.
         register_scope(ClaimRound, ScopeRule())
         register_check(checks.NAME, checks.compensation_matches_claims, replace=True)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from techfin.compensation.profile import claims_panel_context
+        from techfin.enterprises.panels import ProfilePanel, register_profile_panel
+
+        register_profile_panel(ProfilePanel("claims", _("Compensation claims"), "compensation/_profile_claims.html",
+                                            claims_panel_context, order=20))

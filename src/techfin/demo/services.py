@@ -228,14 +228,14 @@ def _user(report: DemoReport, username: str, full_name: str, role: str, **bindin
 
 def _users(report: DemoReport, districts: dict[str, District], banks: dict[str, Bank],
            enterprises: list[Enterprise]) -> None:
-    _user(report, "manager", "受托管理机构 · 李经理", Role.MANAGER)
-    _user(report, "supervisor", "市科技局 · 王处长", Role.SUPERVISOR)
-    _user(report, "district_huangpu", "黄埔区科技局 · 陈科长", Role.DISTRICT, district=districts["440112"])
-    _user(report, "district_nansha", "南沙区科技局 · 周科长", Role.DISTRICT, district=districts["440115"])
-    _user(report, "bank_icbc", "工商银行 · 张客户经理", Role.BANK, bank=banks["ICBC"])
-    _user(report, "bank_ccb", "建设银行 · 刘客户经理", Role.BANK, bank=banks["CCB"])
-    _user(report, "enterprise", f"{enterprises[0].name} · 财务", Role.ENTERPRISE, enterprise=enterprises[0])
-    _user(report, "commissioner", "科技金融特派员 · 赵特派员", Role.COMMISSIONER)
+    _user(report, "manager", "李经理", Role.MANAGER)
+    _user(report, "supervisor", "王处长", Role.SUPERVISOR)
+    _user(report, "district_huangpu", "陈科长", Role.DISTRICT, district=districts["440112"])
+    _user(report, "district_nansha", "周科长", Role.DISTRICT, district=districts["440115"])
+    _user(report, "bank_icbc", "张客户经理", Role.BANK, bank=banks["ICBC"])
+    _user(report, "bank_ccb", "刘客户经理", Role.BANK, bank=banks["CCB"])
+    _user(report, "enterprise", "黄会计", Role.ENTERPRISE, enterprise=enterprises[0])
+    _user(report, "commissioner", "赵特派员", Role.COMMISSIONER)
 
 
 def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None = None,

@@ -20,4 +20,5 @@ def loans_panel_context(user: Any, enterprise: Enterprise) -> dict[str, Any]:
         "filings": list(with_continued_maturity(filings).order_by("-disbursed_on")[:50]),
         "count": counted["count"], "total": counted["total"] or Decimal("0"),
         "outstanding": counted["outstanding"] or Decimal("0"),
+        "sees_everything": getattr(user, "sees_everything", False),
     }
