@@ -226,6 +226,16 @@ CASES: list[Case] = [
          expect(404, API_ANON), "an import without report"),
     Case("api:enterpriseimport-error-list", "get", lambda w: {"pk": _enterprise_import(w).pk},
          expect(404, API_ANON), "an import without error list"),
+    # --- statistics (issue 6): a bank officer reads its bank, a district official its district;
+    # enterprise users and commissioners read no statistics (published figures reach them elsewhere) ---
+    Case("api:stats-summary", "get", none, expect(200, API_ANON, enterprise=403, commissioner=403)),
+    Case("api:stats-summary", "get", none, expect(200, API_ANON, bank=404, enterprise=403, commissioner=403),
+         "other bank", query="bank={bank_b}"),
+    Case("api:stats-summary", "get", none, expect(200, API_ANON, district=404, enterprise=403, commissioner=403),
+         "other district", query="district={district_ns}"),
+    Case("api:stats-yearly", "get", none, expect(200, API_ANON, enterprise=403, commissioner=403)),
+    Case("api:stats-yearly", "get", none, expect(200, API_ANON, bank=404, enterprise=403, commissioner=403),
+         "other bank", query="bank={bank_b}"),
     # --- ledger (issue 5, items 3 and 5): read-only pages and API, scoped by account ---
     Case("ledger-account-list", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
     Case("ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["bank_a"].pk},
@@ -356,7 +366,7 @@ def test_permission_matrix(case: Case, role: str, world: World, client: Any) -> 
         client.force_login(world.users[role])
     url = reverse(case.name, kwargs=case.kwargs(world))
     if case.query:
-        url += "?" + case.query.format(bank_b=world.bank_b.pk)
+        url += "?" + case.query.format(bank_b=world.bank_b.pk, district_ns=world.d_nansha.pk)
     data = case.data(world) if case.data else None
     call = getattr(client, case.method)
     if case.name.startswith("api:") and case.method in {"post", "patch", "put"} and not case.multipart:

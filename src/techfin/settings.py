@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "techfin.enterprises",
     "techfin.banks",
     "techfin.filings",
+    "techfin.stats",
     "techfin.demo",
     "techfin.web",
 ]

@@ -20,6 +20,7 @@ from techfin.enterprises.api import (
 )
 from techfin.filings.api import FilingBatchViewSet, FilingViewSet
 from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
+from techfin.stats.api import StatsSummaryView, StatsYearlyView
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -43,5 +44,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
+    path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
+    path("stats/yearly/", StatsYearlyView.as_view(), name="stats-yearly"),
     path("", include(router.urls)),
 ]

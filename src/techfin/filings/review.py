@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from techfin.accounts.models import Role
 from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import record_event
+from techfin.filings.hooks import loans_changed
 from techfin.filings.models import Filing, FilingStatus
 from techfin.filings.services import _number_confirmations
 
@@ -49,6 +50,7 @@ def _step(actor: Any, filing: Filing, action: str, to: str, allowed_from: tuple[
     after = {"status": filing.status, **{k: getattr(filing, k) for k in extra}}
     record_event(actor=actor, action=action, obj=filing, parent=filing.bank,
                  changes={k: [before[k], after[k]] for k in after if before.get(k) != after[k]}, note=note)
+    loans_changed([filing.pk])
     return filing
 
 
