@@ -28,24 +28,9 @@ def month_key(on: dt.date) -> int:
     return on.year * 100 + on.month
 
 
-def month_start(key: int) -> dt.date:
-    return dt.date(key // 100, key % 100, 1)
-
-
 def add_months_key(key: int, months: int) -> int:
     index = (key // 100) * 12 + (key % 100 - 1) + months
     return (index // 12) * 100 + index % 12 + 1
-
-
-def term_within_a_year(disbursed_on: dt.date, maturity_on: dt.date) -> bool:
-    """A loan of 12 months or less (一年期及以内): it matures on or before the same day 12 months
-    after disbursement (the end of the month when that day does not exist, e.g. 29 February)."""
-    months = (maturity_on.year - disbursed_on.year) * 12 + maturity_on.month - disbursed_on.month
-    return months < 12 or (months == 12 and maturity_on.day <= disbursed_on.day)
-
-
-def to_fen(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def to_rate_units(percent: Decimal) -> int:
@@ -80,12 +65,6 @@ class Measures:
 
     def __add__(self, other: Measures) -> Measures:
         return Measures(**{n: getattr(self, n) + getattr(other, n) for n in self.names()})
-
-    def __sub__(self, other: Measures) -> Measures:
-        return Measures(**{n: getattr(self, n) - getattr(other, n) for n in self.names()})
-
-    def is_zero(self) -> bool:
-        return all(getattr(self, n) == 0 for n in self.names())
 
 
 @dataclass(frozen=True)
