@@ -228,6 +228,16 @@ CASES: list[Case] = [
          expect(404, API_ANON), "an import without error list"),
     # --- statistics (issue 6): a bank officer reads its bank, a district official its district;
     # enterprise users and commissioners read no statistics (published figures reach them elsewhere) ---
+    Case("stats-dashboard", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("stats-dashboard", "get", none, expect(200, LOGIN, bank=404, enterprise=403, commissioner=403),
+         "other bank", query="bank={bank_b}"),
+    Case("stats-data", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("stats-data", "get", none, expect(200, LOGIN, district=404, enterprise=403, commissioner=403),
+         "other district", query="district={district_ns}"),
+    Case("stats-export", "get", lambda w: {"table": "bank"}, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("stats-export", "get", lambda w: {"table": "yearly"}, expect(200, LOGIN, bank=404, enterprise=403,
+                                                                       commissioner=403), "other bank",
+         query="bank={bank_b}"),
     Case("api:stats-summary", "get", none, expect(200, API_ANON, enterprise=403, commissioner=403)),
     Case("api:stats-summary", "get", none, expect(200, API_ANON, bank=404, enterprise=403, commissioner=403),
          "other bank", query="bank={bank_b}"),

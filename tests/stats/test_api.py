@@ -77,3 +77,23 @@ def test_check_finds_a_tampered_cell_and_rebuild_repairs_it(loaded: Any) -> None
     out = StringIO()
     call_command("stats", "--rebuild", stdout=out)
     assert "equal the raw rows" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_dashboard_data_is_the_service_figures(loaded: Any) -> None:
+    """The dashboard reads shared sets once; its answer equals each figure asked on its own."""
+    from techfin.stats.queries import build_filter, dashboard_data, pool_headline, stats_breakdown, stats_yearly
+
+    f = build_filter(month_from="2019-01", month_to="2025-05", industry_tag="iab")
+    data = dashboard_data(loaded.world.users["manager"], f)
+    assert data["summary"] == stats_summary(f)
+    assert data["yearly"] == stats_yearly(f)["years"]
+    for by in ("bank", "district", "industry_tag", "guarantee_type"):
+        assert data[f"by_{by}"] == stats_breakdown(f, by), by
+    assert data["pool"] is None
+    officer = loaded.world.users["bank"]
+    mine = dashboard_data(officer, build_filter(month_to="2025-05"))
+    assert mine["summary"]["filters"]["bank"] == loaded.banks[0].pk
+    assert [r["key"] for r in mine["by_bank"]] == [loaded.banks[0].pk]
+    assert mine["pool"] == pool_headline(build_filter(month_to="2025-05"))
+    assert mine["pool"]["loans"] > mine["summary"]["loans"]

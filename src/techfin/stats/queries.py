@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -19,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from pyroaring import BitMap
 
@@ -32,6 +36,10 @@ from techfin.stats.maintenance import CELL_MEASURES, bitmap
 from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell
 
 INDUSTRY_TAGS = tuple(TAG_FILTERS)
+TAG_LABELS = {"iab": gettext_lazy("IAB"), "nem": gettext_lazy("NEM"),
+              "iab_it": gettext_lazy("New-generation IT"), "iab_ai": gettext_lazy("Artificial intelligence"),
+              "iab_bio": gettext_lazy("Biomedicine"), "nem_energy": gettext_lazy("New energy"),
+              "nem_materials": gettext_lazy("New materials")}
 GUARANTEE_TYPES = tuple(g.value for g in GuaranteeType)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
@@ -155,8 +163,8 @@ def may_see_statistics(user: Any) -> bool:
 
 # --- reading the tables ---------------------------------------------------------------------
 
-def _cells(f: StatsFilter) -> QuerySet[Any]:
-    model = LoanCell if f.needs_enterprise_cells else BankMonthCell
+def _cells(f: StatsFilter, *, force_enterprise_cells: bool = False) -> QuerySet[Any]:
+    model = LoanCell if f.needs_enterprise_cells or force_enterprise_cells else BankMonthCell
     cells = model.objects.all()
     if f.month_from:
         cells = cells.filter(month__gte=f.month_from)
@@ -177,66 +185,226 @@ def _measures(row: dict[str, Any]) -> rules.Measures:
     return rules.Measures(**{n: int(row.get(n) or 0) for n in CELL_MEASURES})
 
 
+# Within `shared_reads()` (one dashboard answer), what several figures read is read once.
+_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("stats_memo", default=None)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memo(key: Any, compute: Callable[[], Any]) -> Any:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def measures_by_year(f: StatsFilter) -> dict[int, rules.Measures]:
-    sums = {n: Sum(n) for n in CELL_MEASURES}
-    rows = _cells(f).annotate(year=F("month") / 100).values("year").annotate(**sums).order_by("year")
-    return {int(r["year"]): _measures(r) for r in rows}
+    def compute() -> dict[int, rules.Measures]:
+        sums = {n: Sum(n) for n in CELL_MEASURES}
+        rows = _cells(f).annotate(year=F("month") / 100).values("year").annotate(**sums).order_by("year")
+        return {int(r["year"]): _measures(r) for r in rows}
+    result: dict[int, rules.Measures] = _memo(("by_year", f), compute)
+    return result
 
 
 def total_measures(f: StatsFilter) -> rules.Measures:
     return _measures(_cells(f).aggregate(**{n: Sum(n) for n in CELL_MEASURES}))
 
 
-def enterprise_counts_by_year(f: StatsFilter) -> tuple[dict[int, rules.EnterpriseCounts], rules.EnterpriseCounts]:
-    """Distinct enterprises per calendar year and over the whole period, exactly: the unions of
-    the period's monthly sets, intersected with the district or tag group asked for."""
+Unions = tuple[BitMap, BitMap, BitMap]  # enterprises, of them high-tech, with a credit loan
+
+
+def _union_sets(f: StatsFilter, group: Callable[[int, int, str], Any], *,
+                all_types: bool = False) -> dict[Any, Unions]:
+    """The period's monthly enterprise sets (bank and guarantee-type filters applied), united per
+    `group(month, bank_id, guarantee_type)`. With `all_types`, one union per guarantee type
+    instead of the all-types sets (for a breakdown by guarantee type)."""
     target = f.guarantee_type or ALL_TYPES
     # Pure credit: the loans counted must be 信用. Under a guarantee-type filter they all are (the
     # filter is credit) or none is.
     credit = GuaranteeType.CREDIT.value if target in (ALL_TYPES, GuaranteeType.CREDIT.value) else None
-    sets = EnterpriseSet.objects.filter(guarantee_type__in={target, credit} - {None})
-    if f.month_from:
-        sets = sets.filter(month__gte=f.month_from)
-    if f.month_to:
-        sets = sets.filter(month__lte=f.month_to)
-    if f.bank_id is not None:
-        sets = sets.filter(bank_id=f.bank_id)
-    members: dict[int, list[BitMap]] = defaultdict(list)
-    high_tech: dict[int, list[BitMap]] = defaultdict(list)
-    credits: dict[int, list[BitMap]] = defaultdict(list)
-    for month, guarantee_type, raw_members, raw_high_tech in sets.values_list(
-            "month", "guarantee_type", "members", "high_tech").order_by():
-        year = month // 100
-        bits = bitmap(raw_members)
-        if guarantee_type == target:
-            members[year].append(bits)
-            high_tech[year].append(bitmap(raw_high_tech))
+    typed = all_types and not f.guarantee_type
+    wanted = None if typed else {target, credit} - {None}
+    parts: dict[Any, tuple[list[BitMap], list[BitMap], list[BitMap]]] = defaultdict(lambda: ([], [], []))
+    for month, bank_id, guarantee_type, members, high_tech in _set_rows(f, wanted):
+        if typed and guarantee_type == ALL_TYPES:
+            continue
+        key = group(month, bank_id, guarantee_type)
+        if typed or guarantee_type == target:
+            parts[key][0].append(members)
+            parts[key][1].append(high_tech)
         if guarantee_type == credit:
-            credits[year].append(bits)
-    wanted = {"iab_nem", "strategic_emerging"}
-    narrowing = []
+            parts[key][2].append(members)
+    return {key: (BitMap.union(BitMap(), *m), BitMap.union(BitMap(), *h), BitMap.union(BitMap(), *c))
+            for key, (m, h, c) in parts.items()}
+
+
+SetRow = tuple[int, int, str, BitMap, BitMap]
+
+
+def _set_rows(f: StatsFilter, types: set[str] | None) -> list[SetRow]:
+    """The enterprise sets of the period and bank, deserialized: of the guarantee `types` (None:
+    every row), or, within `shared_reads()`, every row once for all the questions."""
+    def load(types: set[str] | None) -> list[SetRow]:
+        sets = EnterpriseSet.objects.all()
+        if types is not None:
+            sets = sets.filter(guarantee_type__in=types)
+        if f.month_from:
+            sets = sets.filter(month__gte=f.month_from)
+        if f.month_to:
+            sets = sets.filter(month__lte=f.month_to)
+        if f.bank_id is not None:
+            sets = sets.filter(bank_id=f.bank_id)
+        return [(month, bank_id, guarantee_type, bitmap(members), bitmap(high_tech)) for
+                month, bank_id, guarantee_type, members, high_tech in sets.values_list(
+                    "month", "bank_id", "guarantee_type", "members", "high_tech").order_by()]
+    if _MEMO.get() is None:
+        return load(types)
+    rows: list[SetRow] = _memo(("sets", f.month_from, f.month_to, f.bank_id), lambda: load(None))
+    return rows if types is None else [r for r in rows if r[2] in types]
+
+
+def _narrowing(f: StatsFilter) -> list[str]:
+    keys = []
     if f.district_id is not None:
-        narrowing.append(f"district:{f.district_id}")
+        keys.append(f"district:{f.district_id}")
     if f.industry_tag:
-        narrowing.append(f.industry_tag if f.industry_tag in ("iab", "nem") else f"tag:{f.industry_tag}")
-    groups = {g: bitmap(m) for g, m in EnterpriseGroup.objects.filter(key__in=wanted | set(narrowing))
-              .values_list("key", "members")}
+        keys.append(tag_group(f.industry_tag))
+    return keys
 
-    def counts(u: BitMap, h: BitMap, c: BitMap) -> rules.EnterpriseCounts:
-        for key in narrowing:
-            u = u & groups.get(key, BitMap())
-        return rules.EnterpriseCounts(
-            enterprises=len(u), high_tech=h.intersection_cardinality(u), pure_credit=c.intersection_cardinality(u),
-            iab_nem=u.intersection_cardinality(groups.get("iab_nem", BitMap())),
-            strategic_emerging=u.intersection_cardinality(groups.get("strategic_emerging", BitMap())))
 
-    years: dict[int, tuple[BitMap, BitMap, BitMap]] = {}
-    for year in sorted(members.keys() | credits.keys()):
-        years[year] = (BitMap.union(BitMap(), *members.get(year, [])), BitMap.union(BitMap(), *high_tech.get(year, [])),
-                       BitMap.union(BitMap(), *credits.get(year, [])))
-    by_year = {year: counts(*unions) for year, unions in years.items()}
-    total = counts(*(BitMap.union(BitMap(), *(u[i] for u in years.values())) for i in range(3)))
-    return by_year, total
+def tag_group(tag: str) -> str:
+    return tag if tag in ("iab", "nem") else f"tag:{tag}"
+
+
+def _groups(keys: set[str]) -> dict[str, BitMap]:
+    wanted = keys | {"iab_nem", "strategic_emerging"}
+    memo = _MEMO.get()
+    if memo is not None:
+        known: dict[str, BitMap] = memo.setdefault("groups", {})
+        missing = wanted - known.keys()
+        if missing:
+            known.update({g: bitmap(m) for g, m in EnterpriseGroup.objects.filter(key__in=missing)
+                          .values_list("key", "members")})
+            known.update({g: BitMap() for g in missing - known.keys()})
+        return known
+    return {g: bitmap(m) for g, m in EnterpriseGroup.objects.filter(key__in=wanted).values_list("key", "members")}
+
+
+def _counts(unions: Unions, narrowing: list[str], groups: dict[str, BitMap]) -> rules.EnterpriseCounts:
+    u, h, c = unions
+    for key in narrowing:
+        u = u & groups.get(key, BitMap())
+    return rules.EnterpriseCounts(
+        enterprises=len(u), high_tech=h.intersection_cardinality(u), pure_credit=c.intersection_cardinality(u),
+        iab_nem=u.intersection_cardinality(groups.get("iab_nem", BitMap())),
+        strategic_emerging=u.intersection_cardinality(groups.get("strategic_emerging", BitMap())))
+
+
+def _unite(values: Iterable[Unions]) -> Unions:
+    values = list(values)
+    return (BitMap.union(BitMap(), *(v[0] for v in values)), BitMap.union(BitMap(), *(v[1] for v in values)),
+            BitMap.union(BitMap(), *(v[2] for v in values)))
+
+
+def enterprise_counts_by_year(f: StatsFilter) -> tuple[dict[int, rules.EnterpriseCounts], rules.EnterpriseCounts]:
+    """Distinct enterprises per calendar year and over the whole period, exactly: the unions of
+    the period's monthly sets, intersected with the district or tag group asked for."""
+    result: tuple[dict[int, rules.EnterpriseCounts], rules.EnterpriseCounts] = _memo(
+        ("enterprises", f), lambda: _enterprise_counts_by_year(f))
+    return result
+
+
+def _enterprise_counts_by_year(f: StatsFilter) -> tuple[dict[int, rules.EnterpriseCounts], rules.EnterpriseCounts]:
+    years = _memo(("year_unions", f.month_from, f.month_to, f.bank_id, f.guarantee_type),
+                  lambda: _union_sets(f, lambda month, _bank, _type: month // 100))
+    narrowing = _narrowing(f)
+    groups = _groups(set(narrowing))
+    return ({year: _counts(u, narrowing, groups) for year, u in years.items()},
+            _counts(_unite(years.values()), narrowing, groups))
+
+
+BREAKDOWNS = ("bank", "district", "industry_tag", "guarantee_type")
+
+
+def stats_breakdown(f: StatsFilter, by: str) -> list[dict[str, Any]]:
+    """The figures of the period and filter, one row per bank, district, industry tag or guarantee
+    type (ranked by loans disbursed), each row as `stats_summary`'s figures with `key` and `name`."""
+    narrowing = _narrowing(f)
+    cells = _cells(f, force_enterprise_cells=by in ("district", "industry_tag"))
+    sums = {n: Sum(n) for n in CELL_MEASURES}
+    measures: dict[Any, rules.Measures] = defaultdict(rules.Measures)
+    counts: dict[Any, rules.EnterpriseCounts] = {}
+    if by == "industry_tag":
+        by_mask = {r["tag_mask"]: _measures(r) for r in cells.values("tag_mask").annotate(**sums).order_by()}
+        total = _period_union(f)
+        groups = _groups(set(narrowing) | {tag_group(t) for t in INDUSTRY_TAGS})
+        for tag in INDUSTRY_TAGS:
+            for mask, m in by_mask.items():
+                if mask & TAG_FILTERS[tag]:
+                    measures[tag] = measures[tag] + m
+            counts[tag] = _counts(total, [*narrowing, tag_group(tag)], groups)
+    else:
+        column = {"bank": "bank_id", "district": "district_id", "guarantee_type": "guarantee_type"}[by]
+        for r in cells.values(column).annotate(**sums).order_by():
+            measures[r[column]] = _measures(r)
+        groups = _groups(set(narrowing) | {f"district:{k}" for k in measures} if by == "district" else set(narrowing))
+        if by == "district":
+            total = _period_union(f)
+            counts = {k: _counts(total, [*narrowing, f"district:{k}"], groups) for k in measures}
+        else:
+            index = 1 if by == "bank" else 2
+            unions = _union_sets(f, lambda *k: k[index], all_types=by == "guarantee_type")
+            if by == "guarantee_type":  # pure credit within one type: the type is credit or it is not
+                unions = {k: (u, h, u if k == GuaranteeType.CREDIT.value else BitMap()) for k, (u, h, _c) in
+                          unions.items()}
+            counts = {k: _counts(u, narrowing, groups) for k, u in unions.items()}
+    names = _names(by, list(measures))
+    rows = [{"key": key, "name": names.get(key, str(key)), **rules.figures(m, counts.get(key, rules.EnterpriseCounts()))}
+            for key, m in measures.items() if m.loans]
+    rows.sort(key=lambda r: (-r["loan_amount"], str(r["key"])))
+    return rows
+
+
+def _period_union(f: StatsFilter) -> Unions:
+    """The whole period's union (shared with the yearly unions when reads are shared)."""
+    years = _memo(("year_unions", f.month_from, f.month_to, f.bank_id, f.guarantee_type),
+                  lambda: _union_sets(f, lambda month, _bank, _type: month // 100))
+    return _unite(years.values())
+
+
+def _names(by: str, keys: list[Any]) -> dict[Any, str]:
+    if by == "bank":
+        return {b.pk: str(b) for b in Bank.objects.filter(pk__in=keys)}
+    if by == "district":
+        return {d.pk: d.name_zh if _zh() else d.name_en for d in District.objects.filter(pk__in=keys)}
+    if by == "industry_tag":
+        return {k: str(TAG_LABELS[k]) for k in keys}
+    return {k: (GuaranteeType(k).label_zh if _zh() else k.replace("_", " ")) for k in keys}
+
+
+def _zh() -> bool:
+    return (get_language() or "zh").startswith("zh")
+
+
+def pool_headline(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The pool's own headline figures for the period of `f`, every other filter dropped: what a
+    bank officer or district official sees beside their own figures."""
+    whole = StatsFilter(f.month_from, f.month_to or rules.month_key(today or timezone.localdate()))
+    m = total_measures(whole)
+    counts = enterprise_counts_by_year(whole)[1]
+    figures = rules.figures(m, counts)
+    return {k: figures[k] for k in ("enterprises", "loans", "credit_amount", "loan_amount", "average_loan_amount",
+                                    "npl_ratio", "avg_rate_le_1y")}
 
 
 # --- the answers ---------------------------------------------------------------------------
@@ -322,3 +490,21 @@ def stats_yearly(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, A
         previous = values
     return {"period": {"from": _month_text(f.month_from), "to": _month_text(f.month_to)}, "filters": f.as_dict(),
             "years": series}
+
+
+def dashboard_data(user: Any, wanted: StatsFilter, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the dashboard page draws for one filter, in one answer: headline figures, the
+    yearly trend, rankings of banks and breakdowns by district and industry tag — and, for a
+    bank officer or district official, the pool's headline beside their own."""
+    f = stats_scope(user, wanted)
+    if f.month_to is None:
+        f = replace(f, month_to=rules.month_key(today or timezone.localdate()))
+    with shared_reads():
+        data: dict[str, Any] = {
+            "summary": stats_summary(f, today=today), "yearly": stats_yearly(f, today=today)["years"],
+            "by_bank": stats_breakdown(f, "bank"), "by_district": stats_breakdown(f, "district"),
+            "by_industry_tag": stats_breakdown(f, "industry_tag"),
+            "by_guarantee_type": stats_breakdown(f, "guarantee_type"), "pool": None}
+    if not (user.is_superuser or user.role in (Role.MANAGER, Role.SUPERVISOR)):
+        data["pool"] = pool_headline(f, today=today)
+    return data

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from techfin.stats import views
+
+urlpatterns = [
+    path("stats/", views.dashboard, name="stats-dashboard"),
+    path("stats/data/", views.dashboard_json, name="stats-data"),
+    path("stats/export/<slug:table>/", views.export, name="stats-export"),
+]
