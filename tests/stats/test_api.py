@@ -82,7 +82,13 @@ def test_check_finds_a_tampered_cell_and_rebuild_repairs_it(loaded: Any) -> None
 @pytest.mark.django_db
 def test_dashboard_data_is_the_service_figures(loaded: Any) -> None:
     """The dashboard reads shared sets once; its answer equals each figure asked on its own."""
-    from techfin.stats.queries import build_filter, dashboard_data, pool_headline, stats_breakdown, stats_yearly
+    from techfin.stats.queries import (
+        build_filter,
+        dashboard_data,
+        pool_headline,
+        stats_breakdown,
+        stats_yearly,
+    )
 
     f = build_filter(month_from="2019-01", month_to="2025-05", industry_tag="iab")
     data = dashboard_data(loaded.world.users["manager"], f)

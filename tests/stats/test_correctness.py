@@ -19,7 +19,14 @@ from techfin.domain.lpr import LprError, load_lpr_table
 from techfin.domain.policy import add_months
 from techfin.enterprises.models import Enterprise, Qualification
 from techfin.filings.models import Filing, StatusReport
-from techfin.stats.queries import BREAKDOWNS, StatsFilter, build_filter, stats_breakdown, stats_summary, stats_yearly
+from techfin.stats.queries import (
+    BREAKDOWNS,
+    StatsFilter,
+    build_filter,
+    stats_breakdown,
+    stats_summary,
+    stats_yearly,
+)
 from techfin.stats.rebuild import check
 from tests.stats.conftest import file, loan_row, status
 
