@@ -22,6 +22,8 @@ def test_summary_json_shape_and_bank_scope(loaded: Any, client: Any) -> None:
     assert body["loans"] == 11 and body["loan_amount"] == "74500000.50"
     assert isinstance(body["npl_ratio"], float) and 0 < body["npl_ratio"] < 1
     assert body["average_loan_amount"] == "6772727.32"
+    growth = client.get("/api/stats/summary/", {"from": "2024-01", "to": "2025-05"}).json()["yoy_growth"]
+    assert all(isinstance(v, float) for v in growth.values()), growth
     bank_a = loaded.banks[0]
     client.force_login(loaded.world.users["bank"])  # an officer of bank A
     own = client.get("/api/stats/summary/", {"from": "2016-01", "to": "2025-05"}).json()

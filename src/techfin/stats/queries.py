@@ -413,15 +413,20 @@ AMOUNT_KEYS = frozenset({"credit_amount", "loan_amount", "average_loan_amount", 
                          "npl_principal", "outstanding_amount", "npl_outstanding"})
 
 
-def jsonable(value: Any, key: str = "") -> Any:
+GROWTH_CONTAINERS = frozenset({"yoy_growth", "cagr", "growth"})
+
+
+def jsonable(value: Any, key: str = "", *, ratios: bool = False) -> Any:
     """Amounts in yuan as strings with two decimals, ratios as JSON numbers (fractions), for
-    the API and `techfin stats --json` alike."""
+    the API and `techfin stats --json` alike. Inside a growth object every value is a ratio
+    (`yoy_growth.loan_amount` is the growth of the amount, not an amount)."""
     if isinstance(value, dict):
-        return {k: jsonable(v, k) for k, v in value.items()}
+        inner = ratios or key in GROWTH_CONTAINERS
+        return {k: jsonable(v, k, ratios=inner) for k, v in value.items()}
     if isinstance(value, list):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, ratios=ratios) for v in value]
     if isinstance(value, Decimal):
-        return f"{value:.2f}" if key in AMOUNT_KEYS else float(value)
+        return f"{value:.2f}" if key in AMOUNT_KEYS and not ratios else float(value)
     return value
 
 

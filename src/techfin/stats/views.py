@@ -3,6 +3,7 @@ each chart's table as xlsx. Thin: parse the filter, call the statistics service,
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -45,7 +46,7 @@ def _labels() -> dict[str, Any]:
     """Every text the page's script draws, in the user's language."""
     return {
         "figures": {
-            "enterprises": _("Enterprises"), "loans": _("Loans"), "credit_amount": _("Credit granted"),
+            "enterprises": _("Enterprises in the pool"), "loans": _("Loans"), "credit_amount": _("Credit granted"),
             "loan_amount": _("Loans disbursed"), "average_loan_amount": _("Average loan"),
             "share_loans_le_10m": _("Loans of 10 million yuan or less"),
             "avg_rate_le_1y": _("Average rate, loans up to a year"),
@@ -134,5 +135,7 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
         first = ({"bank": "银行 Bank", "district": "区 District", "industry_tag": "产业标签 Industry tag",
                   "guarantee_type": "担保方式 Guarantee type"}[table], lambda r: r["name"])
     headers = [first[0], *(h for _k, h in TABLE_COLUMNS)]
-    body = ([first[1](r), *(r[k] for k, _h in TABLE_COLUMNS)] for r in rows)
+    # Numbers as spreadsheet numbers (doubles hold these amounts to the fen); ratios as fractions.
+    body = ([first[1](r), *(float(r[k]) if isinstance(r[k], Decimal) else r[k] for k, _h in TABLE_COLUMNS)]
+            for r in rows)
     return export_response("xlsx", f"statistics-{table}", headers, body)
