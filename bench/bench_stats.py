@@ -55,7 +55,7 @@ class Sql:
 
     def series(self, first: int, last: int) -> str:
         if self.pg:
-            return f"WITH s(n) AS (SELECT generate_series({first}, {last}))"
+            return f"WITH s(n) AS (SELECT generate_series({first}::bigint, {last}::bigint))"
         return f"WITH RECURSIVE s(n) AS (SELECT {first} UNION ALL SELECT n + 1 FROM s WHERE n < {last})"
 
     def padded(self, expr: str, width: int) -> str:
