@@ -243,6 +243,8 @@ CASES: list[Case] = [
          "other bank", query="bank={bank_b}"),
     Case("api:stats-summary", "get", none, expect(200, API_ANON, district=404, enterprise=403, commissioner=403),
          "other district", query="district={district_ns}"),
+    Case("api:stats-awards", "get", none, expect(403, API_ANON, manager=200, supervisor=200), "2024",
+         query="year=2024"),
     Case("api:stats-yearly", "get", none, expect(200, API_ANON, enterprise=403, commissioner=403)),
     Case("api:stats-yearly", "get", none, expect(200, API_ANON, bank=404, enterprise=403, commissioner=403),
          "other bank", query="bank={bank_b}"),

@@ -20,7 +20,7 @@ from techfin.enterprises.api import (
 )
 from techfin.filings.api import FilingBatchViewSet, FilingViewSet
 from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
-from techfin.stats.api import StatsSummaryView, StatsYearlyView
+from techfin.stats.api import StatsAwardsView, StatsSummaryView, StatsYearlyView
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -46,5 +46,6 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
     path("stats/yearly/", StatsYearlyView.as_view(), name="stats-yearly"),
+    path("stats/awards/", StatsAwardsView.as_view(), name="stats-awards"),
     path("", include(router.urls)),
 ]

@@ -4,6 +4,7 @@ Thin: parse the query, scope it to the caller, call the statistics service, rend
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
@@ -11,7 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from techfin.accounts.models import Role
 from techfin.api.schema import ErrorSerializer
+from techfin.stats.awards import bank_awards_for_year
 from techfin.stats.queries import (
     AMOUNT_KEYS,
     GUARANTEE_TYPES,
@@ -19,6 +22,7 @@ from techfin.stats.queries import (
     StatsFilter,
     build_filter,
     jsonable,
+    parse_year,
     stats_scope,
     stats_summary,
     stats_yearly,
@@ -85,6 +89,32 @@ class StatsSummaryView(APIView):
     @extend_schema(parameters=PARAMETERS, responses={200: Summary, 400: ErrorSerializer})
     def get(self, request: Request) -> Response:
         return Response(jsonable(stats_summary(_filter(request))))
+
+
+AwardRow = _serializer("StatsAwardRank", {
+    "rank": serializers.IntegerField(), "bank": serializers.IntegerField(), "name": serializers.CharField(),
+    "score": serializers.FloatField(), "winner": serializers.BooleanField(),
+    "figures": serializers.DictField(help_text="the figures the place was decided on")})
+Award = _serializer("StatsAward", {
+    "award": serializers.CharField(), "name": serializers.CharField(),
+    "winners": serializers.ListField(child=serializers.CharField()), "ranking": AwardRow(many=True),
+    "excluded": serializers.ListField(child=serializers.DictField())})
+Awards = _serializer("StatsAwards", {"year": serializers.IntegerField(), "rules": serializers.CharField(),
+                                     "awards": Award(many=True)})
+
+
+class StatsAwardsView(APIView):
+    """The partner-bank awards of a year (优秀奖、最佳成长奖、突出贡献奖), each ranking with the
+    figures behind each place; fund manager staff and supervisors only."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT, required=True)],
+                   responses={200: Awards, 400: ErrorSerializer})
+    def get(self, request: Request) -> Response:
+        if not (request.user.is_superuser or request.user.role in (Role.MANAGER, Role.SUPERVISOR)):
+            raise PermissionDenied
+        return Response(jsonable(bank_awards_for_year(parse_year(request.query_params.get("year")))))
 
 
 class StatsYearlyView(APIView):

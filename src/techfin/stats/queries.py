@@ -92,6 +92,14 @@ def parse_month(value: str, *, end: bool, field: str) -> int:
     return rules.month_key(first)
 
 
+def parse_year(value: Any) -> int:
+    """A calendar year of the pool (2015 to next year), else a ValidationError on `year`."""
+    text = str(value or "").strip()
+    if not (text.isdigit() and 2015 <= int(text) <= timezone.localdate().year + 1):
+        raise ValidationError({"year": [_("Give a year from 2015 on, e.g. 2024.")]})
+    return int(text)
+
+
 def build_filter(*, month_from: str | None = None, month_to: str | None = None, bank: Any = None,
                  district: Any = None, industry_tag: str | None = None,
                  guarantee_type: str | None = None) -> StatsFilter:
@@ -410,7 +418,8 @@ def pool_headline(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, 
 # --- the answers ---------------------------------------------------------------------------
 
 AMOUNT_KEYS = frozenset({"credit_amount", "loan_amount", "average_loan_amount", "average_loan_amount_per_enterprise",
-                         "npl_principal", "outstanding_amount", "npl_outstanding"})
+                         "npl_principal", "outstanding_amount", "npl_outstanding", "previous_loan_amount",
+                         "pool_loan_amount"})
 
 
 GROWTH_CONTAINERS = frozenset({"yoy_growth", "cagr", "growth"})

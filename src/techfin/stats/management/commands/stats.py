@@ -16,11 +16,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from techfin.stats.awards import bank_awards_for_year
 from techfin.stats.queries import (
     GUARANTEE_TYPES,
     INDUSTRY_TAGS,
     build_filter,
     jsonable,
+    parse_year,
     stats_summary,
     stats_yearly,
 )
@@ -39,12 +41,16 @@ class Command(BaseCommand):
         parser.add_argument("--guarantee-type", choices=GUARANTEE_TYPES)
         parser.add_argument("--yearly", action="store_true", help="the yearly series instead of one summary")
         parser.add_argument("--json", action="store_true", help="JSON, as the API answers")
+        parser.add_argument("--awards", type=int, metavar="YEAR", help="the partner-bank awards of a year")
         parser.add_argument("--rebuild", action="store_true", help="refill the summary tables, then check them")
         parser.add_argument("--check", action="store_true", help="prove the summary tables equal the raw rows")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rebuild"] or options["check"]:
             self._maintain(rebuild_first=options["rebuild"])
+            return
+        if options["awards"]:
+            self._awards(options["awards"], as_json=options["json"])
             return
         try:
             f = build_filter(month_from=options["month_from"], month_to=options["month_to"], bank=options["bank"],
@@ -65,6 +71,23 @@ class Command(BaseCommand):
             for key, value in row.items():
                 if key not in ("period", "filters", "year"):
                     self.stdout.write(f"  {key:38} {value}")
+
+    def _awards(self, year: int, *, as_json: bool) -> None:
+        try:
+            answer = jsonable(bank_awards_for_year(parse_year(year)))
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if as_json:
+            self.stdout.write(json.dumps(answer, ensure_ascii=False, indent=2))
+            return
+        self.stdout.write(f"{year} ({answer['rules']})")
+        for award in answer["awards"]:
+            self.stdout.write(f"== {award['name']}: {', '.join(award['winners']) or '—'}")
+            for row in award["ranking"]:
+                mark = "*" if row["winner"] else " "
+                self.stdout.write(f" {mark}{row['rank']:3} {row['name']:20} {row['score']:.4f}  {row['figures']}")
+            for row in award["excluded"]:
+                self.stdout.write(f"   — {row['name']}: {row['reason']}")
 
     def _maintain(self, *, rebuild_first: bool) -> None:
         started = time.perf_counter()
