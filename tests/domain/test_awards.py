@@ -9,7 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from techfin.domain.awards import AwardRules, BankYear, bank_awards, load_award_rules, parse_award_rules, rules_for
+from techfin.domain.awards import (
+    AwardRules,
+    BankYear,
+    bank_awards,
+    load_award_rules,
+    parse_award_rules,
+    rules_for,
+)
 
 YI = 100_000_000 * 100  # 1亿元 in fen
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from techfin.accounts.models import Role
 from techfin.banks.models import Bank
 from techfin.domain.policy import GuaranteeType
 from techfin.enterprises.models import District
+from techfin.stats.awards import bank_awards_for_year
 from techfin.stats.queries import (
     BREAKDOWNS,
     INDUSTRY_TAGS,
@@ -26,6 +28,7 @@ from techfin.stats.queries import (
     dashboard_data,
     jsonable,
     may_see_statistics,
+    parse_year,
     stats_breakdown,
     stats_scope,
     stats_yearly,
@@ -113,6 +116,23 @@ def dashboard_json(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"code": "invalid", "message": _("The request has invalid fields."),
                              "fields": exc.message_dict}, status=400)
     return JsonResponse(jsonable(dashboard_data(request.user, wanted)))
+
+
+@login_required
+def awards(request: HttpRequest) -> HttpResponse:
+    """The partner-bank awards of a year, with the figures behind each rank (fund manager staff
+    and supervisors)."""
+    user = request.user
+    if not (user.is_superuser or user.role in (Role.MANAGER, Role.SUPERVISOR)):
+        raise PermissionDenied
+    errors: list[str] = []
+    year = timezone.localdate().year - 1
+    if request.GET.get("year"):
+        try:
+            year = parse_year(request.GET["year"])
+        except ValidationError as exc:
+            errors = exc.messages
+    return render(request, "stats/awards.html", {"year": year, "errors": errors, "result": bank_awards_for_year(year)})
 
 
 @login_required
