@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import F, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -272,9 +273,24 @@ def _set_rows(f: StatsFilter, types: set[str] | None) -> list[SetRow]:
             sets = sets.filter(month__lte=f.month_to)
         if f.bank_id is not None:
             sets = sets.filter(bank_id=f.bank_id)
-        return [(month, bank_id, guarantee_type, bitmap(members), bitmap(high_tech)) for
-                month, bank_id, guarantee_type, members, high_tech in sets.values_list(
-                    "month", "bank_id", "guarantee_type", "members", "high_tech").order_by()]
+        sql, params = sets.values_list("month", "bank_id", "guarantee_type", "members", "high_tech").order_by(
+        ).query.sql_with_params()
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            # Binary results (a server-binding cursor: Django's client-side one cannot): bytea as
+            # bytes, not hex text twice its size to decode — a third of the time at 1M loans.
+            import psycopg
+
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as raw:
+                raw.execute(sql, params, binary=True)
+                fetched = raw.fetchall()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
+        return [(month, bank_id, guarantee_type, bitmap(members), bitmap(high_tech))
+                for month, bank_id, guarantee_type, members, high_tech in fetched]
     if _MEMO.get() is None:
         return load(types)
     rows: list[SetRow] = _memo(("sets", f.month_from, f.month_to, f.bank_id), lambda: load(None))
