@@ -233,6 +233,8 @@ CASES: list[Case] = [
          "other bank", query="bank={bank_b}"),
     Case("stats-awards-page", "get", none, expect(403, LOGIN, manager=200, supervisor=200), "2024",
          query="year=2024"),
+    Case("stats-annual-report", "get", lambda w: {"year": 2024, "fmt": "xlsx"},
+         expect(403, LOGIN, manager=200, supervisor=200)),
     Case("stats-data", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
     Case("stats-data", "get", none, expect(200, LOGIN, district=404, enterprise=403, commissioner=403),
          "other district", query="district={district_ns}"),

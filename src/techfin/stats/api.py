@@ -16,7 +16,6 @@ from techfin.accounts.models import Role
 from techfin.api.schema import ErrorSerializer
 from techfin.stats.awards import bank_awards_for_year
 from techfin.stats.queries import (
-    AMOUNT_KEYS,
     GUARANTEE_TYPES,
     INDUSTRY_TAGS,
     StatsFilter,
@@ -29,6 +28,8 @@ from techfin.stats.queries import (
 )
 
 COUNT_KEYS = ("enterprises", "loans", "loans_le_1y", "npl_loans")
+FIGURE_AMOUNTS = ("credit_amount", "loan_amount", "average_loan_amount", "average_loan_amount_per_enterprise",
+                  "npl_principal", "outstanding_amount", "npl_outstanding")
 RATIO_KEYS = ("share_loans_le_10m", "avg_rate_le_1y", "avg_lpr_spread_le_1y", "npl_ratio", "npl_balance_ratio",
               "high_tech_share", "pure_credit_enterprise_share", "iab_nem_share", "strategic_emerging_share")
 GROWTH_KEYS = ("enterprises", "loans", "credit_amount", "loan_amount")
@@ -50,7 +51,7 @@ def _serializer(name: str, fields: dict[str, serializers.Field]) -> type[seriali
 
 def _figure_fields() -> dict[str, serializers.Field]:
     fields: dict[str, serializers.Field] = {k: serializers.IntegerField() for k in COUNT_KEYS}
-    fields.update({k: serializers.CharField(allow_null=True, help_text="yuan, two decimals") for k in AMOUNT_KEYS})
+    fields.update({k: serializers.CharField(allow_null=True, help_text="yuan, two decimals") for k in FIGURE_AMOUNTS})
     fields.update({k: serializers.FloatField(allow_null=True, help_text="a fraction (0.0032 = 0.32%)")
                    for k in RATIO_KEYS})
     return fields

@@ -33,6 +33,7 @@ from techfin.stats.queries import (
     stats_scope,
     stats_yearly,
 )
+from techfin.stats.report import annual_report, report_pdf, report_xlsx
 from techfin.tabular.exports import export_response
 
 FILTER_PARAMS = ("from", "to", "bank", "district", "industry_tag", "guarantee_type")
@@ -102,7 +103,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "fixed_bank": user.bank if user.role == Role.BANK else None,
         "fixed_district": user.district if user.role == Role.DISTRICT else None,
         "tags": [(t, TAG_LABELS[t]) for t in INDUSTRY_TAGS], "guarantee_types": _guarantee_types(),
-        "columns": TABLE_COLUMNS, "labels": _labels(),
+        "columns": TABLE_COLUMNS, "labels": _labels(), "report_year": timezone.localdate().year - 1,
     })
 
 
@@ -133,6 +134,29 @@ def awards(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             errors = exc.messages
     return render(request, "stats/awards.html", {"year": year, "errors": errors, "result": bank_awards_for_year(year)})
+
+
+@login_required
+def annual_report_file(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
+    """The annual report of `year` as xlsx or PDF (fund manager staff and supervisors). Written
+    on request: a few seconds at a million loans, every figure read from the summary tables."""
+    user = request.user
+    if not (user.is_superuser or user.role in (Role.MANAGER, Role.SUPERVISOR)):
+        raise PermissionDenied
+    try:
+        year = parse_year(year)
+    except ValidationError:
+        return HttpResponse(status=404)
+    if fmt not in ("pdf", "xlsx"):
+        return HttpResponse(status=404)
+    report = annual_report(year)
+    if fmt == "pdf":
+        content, kind = report_pdf(report), "application/pdf"
+    else:
+        content, kind = report_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="techfin-annual-report-{year}.{fmt}"'
+    return response
 
 
 @login_required
