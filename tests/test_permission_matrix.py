@@ -227,6 +227,32 @@ CASES: list[Case] = [
          expect(404, API_ANON), "an import without report"),
     Case("api:enterpriseimport-error-list", "get", lambda w: {"pk": _enterprise_import(w).pk},
          expect(404, API_ANON), "an import without error list"),
+    # --- statistics (issue 6): a bank officer reads its bank, a district official its district;
+    # enterprise users and commissioners read no statistics (published figures reach them elsewhere) ---
+    Case("stats-dashboard", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("stats-dashboard", "get", none, expect(200, LOGIN, bank=404, enterprise=403, commissioner=403),
+         "other bank", query="bank={bank_b}"),
+    Case("stats-awards-page", "get", none, expect(403, LOGIN, manager=200, supervisor=200), "2024",
+         query="year=2024"),
+    Case("stats-annual-report", "get", lambda w: {"year": 2024, "fmt": "xlsx"},
+         expect(403, LOGIN, manager=200, supervisor=200)),
+    Case("stats-data", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("stats-data", "get", none, expect(200, LOGIN, district=404, enterprise=403, commissioner=403),
+         "other district", query="district={district_ns}"),
+    Case("stats-export", "get", lambda w: {"table": "bank"}, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("stats-export", "get", lambda w: {"table": "yearly"}, expect(200, LOGIN, bank=404, enterprise=403,
+                                                                       commissioner=403), "other bank",
+         query="bank={bank_b}"),
+    Case("api:stats-summary", "get", none, expect(200, API_ANON, enterprise=403, commissioner=403)),
+    Case("api:stats-summary", "get", none, expect(200, API_ANON, bank=404, enterprise=403, commissioner=403),
+         "other bank", query="bank={bank_b}"),
+    Case("api:stats-summary", "get", none, expect(200, API_ANON, district=404, enterprise=403, commissioner=403),
+         "other district", query="district={district_ns}"),
+    Case("api:stats-awards", "get", none, expect(403, API_ANON, manager=200, supervisor=200), "2024",
+         query="year=2024"),
+    Case("api:stats-yearly", "get", none, expect(200, API_ANON, enterprise=403, commissioner=403)),
+    Case("api:stats-yearly", "get", none, expect(200, API_ANON, bank=404, enterprise=403, commissioner=403),
+         "other bank", query="bank={bank_b}"),
     # --- ledger (issue 5, items 3 and 5): read-only pages and API, scoped by account ---
     Case("ledger-account-list", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
     Case("ledger-account-detail", "get", lambda w: {"pk": _ledger(w)["bank_a"].pk},
@@ -515,7 +541,7 @@ def test_permission_matrix(case: Case, role: str, world: World, client: Any) -> 
         client.force_login(world.users[role])
     url = reverse(case.name, kwargs=case.kwargs(world))
     if case.query:
-        url += "?" + case.query.format(bank_b=world.bank_b.pk)
+        url += "?" + case.query.format(bank_b=world.bank_b.pk, district_ns=world.d_nansha.pk)
     data = case.data(world) if case.data else None
     call = getattr(client, case.method)
     if case.name.startswith("api:") and case.method in {"post", "patch", "put"} and not case.multipart:

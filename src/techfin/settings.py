@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "techfin.banks",
     "techfin.filings",
     "techfin.compensation",
+    "techfin.stats",
     "techfin.demo",
     "techfin.web",
 ]

@@ -28,6 +28,7 @@ from techfin.filings.api import (
 )
 from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
 from techfin.notifications.api import NotificationViewSet
+from techfin.stats.api import StatsAwardsView, StatsSummaryView, StatsYearlyView
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -58,5 +59,8 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
+    path("stats/summary/", StatsSummaryView.as_view(), name="stats-summary"),
+    path("stats/yearly/", StatsYearlyView.as_view(), name="stats-yearly"),
+    path("stats/awards/", StatsAwardsView.as_view(), name="stats-awards"),
     path("", include(router.urls)),
 ]

@@ -46,6 +46,7 @@ from techfin.audit.services import (
 )
 from techfin.db import insert_rows, insert_rows_returning, update_rows
 from techfin.enterprises import parsing, verdicts
+from techfin.enterprises.hooks import CLASSIFYING_FIELDS, enterprises_changed
 from techfin.enterprises.indicators import BY_CODE, CODES
 from techfin.enterprises.industries import parse_industry_code
 from techfin.enterprises.models import (
@@ -394,6 +395,7 @@ def enterprise_upsert(*, actor: Any, data: Mapping[str, Any], refresh: bool = Tr
     elif changes:
         enterprise.save()
         record_event(actor=actor, action=Action.UPDATE, obj=enterprise, changes=changes)
+        _classification_changed([enterprise.pk], changes)
     ensure_in_scope(enterprise, actor)
     lookups.remember(enterprise)
     if refresh and changes:
@@ -508,6 +510,7 @@ def enterprises_bulk_upsert(*, actor: Any, rows: Sequence[Mapping[str, Any]], lo
         if in_scope != len(ids):
             raise Http404
     enterprises_refresh_summaries(ids=[enterprise.pk for _index, enterprise, _changes in updates])
+    enterprises_changed(e.pk for _index, e, changes in updates if CLASSIFYING_FIELDS.intersection(changes))
     if later:
         again = enterprises_bulk_upsert(actor=actor, rows=[rows[i] for i in later], lookups=lookups, note=note)
         for index, outcome in zip(later, again, strict=True):
@@ -541,9 +544,16 @@ def enterprise_update(*, actor: Any, enterprise: Enterprise, refresh: bool = Tru
             _("An enterprise with this unified social credit code is already registered."), code="uscc.duplicate")})
     updated, changes = update_audited(enterprise, actor=actor, **cleaned)
     ensure_in_scope(updated, actor)
+    _classification_changed([updated.pk], changes)
     if refresh and changes:
         enterprise_refresh_summary(updated)
     return updated
+
+
+def _classification_changed(ids: list[int], changes: Mapping[str, Any]) -> None:
+    """Tell the listeners (the statistics) when a field they break figures down by changed."""
+    if CLASSIFYING_FIELDS.intersection(changes):
+        enterprises_changed(ids)
 
 
 def _summary_changes(enterprise: Enterprise, on: dt.date | None,
@@ -630,6 +640,8 @@ def _child_create(model: type[Any], clean: Cleaner, *, actor: Any, enterprise: E
     cleaned = clean({**values, "enterprise": enterprise}, None)
     record = create_audited(model, actor=actor, parent=enterprise, **cleaned)
     ensure_in_scope(record, actor)
+    if model is Qualification:
+        enterprises_changed([enterprise.pk])  # 高新技术企业 at disbursement is a statistic
     if refresh:
         enterprise_refresh_summary(enterprise)
     return record
@@ -639,6 +651,8 @@ def _child_update(record: Any, clean: Cleaner, *, actor: Any, refresh: bool, val
     cleaned = clean(values, record)
     updated, changes = update_audited(record, actor=actor, parent=record.enterprise, **cleaned)
     ensure_in_scope(updated, actor)
+    if changes and isinstance(updated, Qualification):
+        enterprises_changed([updated.enterprise_id])
     if refresh and changes:
         enterprise_refresh_summary(updated.enterprise)
     return updated
@@ -648,6 +662,8 @@ def _child_delete(record: Any, *, actor: Any, refresh: bool) -> None:
     ensure_in_scope(record, actor)
     enterprise = record.enterprise
     delete_audited(record, actor=actor, parent=enterprise)
+    if isinstance(record, Qualification):
+        enterprises_changed([enterprise.pk])
     if refresh:
         enterprise_refresh_summary(enterprise)
 
@@ -808,6 +824,8 @@ def qualification_upsert(*, actor: Any, data: Mapping[str, Any], refresh: bool =
         given = {k: v for k, v in values.items() if k != "enterprise"}
         qualification, changes = update_audited(existing, actor=actor, parent=existing.enterprise, **given)
     ensure_in_scope(qualification, actor)
+    if changes:
+        enterprises_changed([qualification.enterprise_id])
     if refresh and changes:
         enterprise_refresh_summary(qualification.enterprise)
     return qualification, changes

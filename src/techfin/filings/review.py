@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from techfin.accounts.models import Role
 from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import record_event
+from techfin.filings.hooks import loans_changed
 from techfin.filings.models import Filing, FilingStatus
 from techfin.filings.services import _number_confirmations
 from techfin.notifications.models import Level
@@ -56,6 +57,7 @@ def _step(actor: Any, filing: Filing, action: str, to: str, allowed_from: tuple[
         notify(role=Role.BANK, bank=filing.bank_id, kind="filing.reviewed", level=Level.WARNING, exclude=actor,
                link=reverse("filing-detail", args=[filing.pk]),
                title=lambda: _TOLD_TO_BANK[action]() % {"contract": filing.contract_no}, body=note)
+    loans_changed([filing.pk])
     return filing
 
 

@@ -28,6 +28,7 @@ from techfin.domain.policy import FilingContext, FilingInput, Severity
 from techfin.enterprises.models import Enterprise
 from techfin.filings.continuations import continuation_cap_amounts
 from techfin.filings.eligibility import EligibilityOracle
+from techfin.filings.hooks import loans_changed
 from techfin.filings.models import ConfirmationCounter, Filing, FilingStatus, LoanStatus
 from techfin.filings.policies import PolicySet, current_policy_set
 
@@ -406,6 +407,8 @@ def _write(actor: Any, bank: Bank, batch: Any, creates: list[tuple[RowOutcome, F
             )
 
     record_events(actor=actor, events=events())
+    # Statistics and other derived tables follow in the same transaction, once for the batch.
+    loans_changed([f.pk for _o, f in creates] + [f.pk for _o, f, _c in updates])
 
 
 def _insert(bank: Bank, filings: list[Filing]) -> None:

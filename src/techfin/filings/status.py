@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from techfin.audit.services import PendingEvent, record_events, to_json_value
 from techfin.banks.models import Bank
+from techfin.filings.hooks import loans_changed
 from techfin.filings.models import Continuation, Filing, FilingStatus, LoanStatus, StatusReport
 from techfin.filings.policies import current_policy_set
 from techfin.filings.services import FilingReport, FilingRow, RowOutcome, cell_problem
@@ -161,6 +162,8 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
                        {"period": [r.period.isoformat(), r.period.isoformat()], **c}, "banks.bank", bank.pk,
                        note="correction") for r, c in updates),
     ])
+    # The first 不良 report and the newest status both feed the statistics: any report changed counts.
+    loans_changed([r.filing_id for r in creates] + [r.filing_id for r, _c in updates])
     return report
 
 

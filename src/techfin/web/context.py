@@ -15,6 +15,7 @@ from techfin.compensation.models import Claim
 from techfin.enterprises.models import Enterprise
 from techfin.filings.models import Anomaly, Continuation, Filing, FilingBatch
 from techfin.ledger.models import Account
+from techfin.stats.queries import may_see_statistics
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ def nav_items(user: Any) -> list[NavItem]:
     if can(user, Bank, "view"):
         label = _("My bank") if user.role == "bank" else _("Partner banks")
         items.append(NavItem(label, reverse("bank-list"), "banks"))
+    if may_see_statistics(user):
+        items.append(NavItem(_("Statistics"), reverse("stats-dashboard"), "stats"))
     if can(user, Filing, "view"):
         items.append(NavItem(_("Pool loans"), reverse("filing-list"), "filings"))
     if can(user, FilingBatch, "change"):

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("techfin.jobs.urls")),
     path("", include("techfin.ledger.urls")),
     path("", include("techfin.notifications.urls")),
+    path("", include("techfin.stats.urls")),
 ]
