@@ -36,12 +36,16 @@ serve: install
 worker: install
 	$(TECHFIN) db_worker --no-reload
 
-# Browser tests drive Debian's Chromium; install it (as root) when it is missing.
+# Browser tests drive Debian's Chromium; PDF reports need WeasyPrint's Pango and HarfBuzz and
+# CJK fonts. Install them (as root) when one is missing.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk" \
+	    || ! ldconfig -p | grep -q libpangoft2-1.0 || ! ldconfig -p | grep -q libharfbuzz-subset \
+	    || ! command -v pdftoppm >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "Chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "System packages are missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)'" >&2; exit 1; fi; \
 	fi
 
 lint: install
