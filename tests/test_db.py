@@ -75,3 +75,50 @@ def test_insert_values_writes_given_columns_and_json_text_as_is(world: Any) -> N
     first, second = AuditEvent.objects.filter(seq__gte=start).order_by("seq")
     assert first.changes == {"a": [None, "文字"]} and first.occurred_at == now and first.actor_id is None
     assert second.changes == {"b": ["1.10", "2025-01-02"]} and second.actor_id == world.users["bank"].pk
+
+
+def _fields(obj: models.Model) -> dict[str, Any]:
+    values = {k: v for k, v in obj.__dict__.items() if k != "_state"}
+    return {**values, "_state": (obj._state.adding, obj._state.db)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("over", [{}, {"branch_id": None, "third_party_id": None, "third_party_share": None},
+                                  {"status": "submitted", "first_loan": True, "problems": [{"code": "w"}]}])
+def test_new_instance_is_the_object_the_constructor_makes(world: Any, over: dict[str, Any]) -> None:
+    from techfin.db import new_instance
+
+    template = _filing(world, "N-1", **over)
+    given = {f.attname: getattr(template, f.attname) for f in Filing._meta.concrete_fields
+             if f.attname not in ("id", "created_at", "updated_at", "review_note", "loan_status")}
+    made, expected = new_instance(Filing, given), Filing(**given)
+    assert _fields(made) == _fields(expected)
+    # Defaults computed per object are not shared between objects (problems=list).
+    bare = [new_instance(Filing, {"contract_no": "X"}) for _ in range(2)]
+    assert bare[0].problems == [] and bare[0].problems is not bare[1].problems
+    assert _fields(bare[0]) == _fields(Filing(contract_no="X"))
+    made.save()
+    assert Filing.objects.filter(contract_no="N-1").values_list(*COMPARED).get() == tuple(
+        getattr(expected, name) for name in COMPARED)
+
+
+@pytest.mark.django_db
+def test_new_instance_uses_the_constructor_when_signals_listen_or_names_are_unknown(world: Any) -> None:
+    from django.db.models.signals import post_init
+
+    from techfin.db import new_instance
+
+    seen: list[Any] = []
+
+    def listener(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Filing)
+    try:
+        made = new_instance(Filing, {"contract_no": "S-1"})
+    finally:
+        post_init.disconnect(listener, sender=Filing)
+    assert seen == [made]
+    with pytest.raises(TypeError):
+        new_instance(Filing, {"no_such_field": 1})
+    assert new_instance(Filing, {"bank": world.bank_a}).bank_id == world.bank_a.pk  # a name, not an attname

@@ -18,10 +18,12 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from itertools import islice
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 BATCH = 1000
 _NONE = type(None)
@@ -166,6 +168,50 @@ def _column_preparer(field: models.Field[Any, Any],
         return [prepare_one(value, connection) for value in column]
 
     return prepare
+
+
+M = TypeVar("M", bound=models.Model)
+_BLUEPRINTS: dict[type[models.Model], tuple[frozenset[str], dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
+
+
+def new_instance(model: type[M], values: dict[str, Any]) -> M:
+    """`model(**values)` for values given by attribute name (`enterprise_id`, not `enterprise`),
+    the other fields at their defaults — without `Model.__init__`'s walk over every field,
+    which costs more than the rest of checking a filed row (bench/RESULTS.md, "Loan filing").
+
+    When something listens to the model's `pre_init`/`post_init` signals (which this skips),
+    or a name is not a concrete field's attribute name, it simply calls `model(**values)`.
+    """
+    blueprint = _BLUEPRINTS.get(model)
+    if blueprint is None:
+        blueprint = _BLUEPRINTS[model] = _blueprint(model)
+    attnames, static, dynamic = blueprint
+    if (not attnames.issuperset(values) or signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)):
+        return model(**values)
+    obj = model.__new__(model)
+    state = obj.__dict__
+    state["_state"] = ModelState()
+    state.update(static)
+    for attname, default in dynamic:
+        if attname not in values:
+            state[attname] = default()
+    state.update(values)
+    return obj
+
+
+def _blueprint(model: type[models.Model]) -> tuple[frozenset[str], dict[str, Any], tuple[tuple[str, Any], ...]]:
+    """The concrete fields' attribute names, their fixed defaults, and those computed per object."""
+    static: dict[str, Any] = {}
+    dynamic: list[tuple[str, Any]] = []
+    for field in model._meta.concrete_fields:
+        if field.generated:
+            continue
+        if field.has_default() and callable(field.default):
+            dynamic.append((field.attname, field.get_default))
+        else:
+            static[field.attname] = field.get_default()
+    return frozenset(f.attname for f in model._meta.concrete_fields if not f.generated), static, tuple(dynamic)
 
 
 def insert_rows_returning(model: type[models.Model], objs: Sequence[models.Model], key: str, *,

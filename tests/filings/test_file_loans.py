@@ -144,3 +144,24 @@ def test_the_profile_lists_the_enterprises_loans(eligible: Any, client: Any) -> 
     client.force_login(w.users["district"])  # Huangpu's official sees Huangpu's enterprise and its loans
     page = client.get(f"/enterprises/{w.ent_huangpu.pk}/").content.decode()
     assert 'data-testid="profile-loans"' in page and "P-1" in page and "3,000,000.00" in page
+
+
+def test_fingerprints_stay_those_already_stored() -> None:
+    """A filed row's fingerprint is compared with those stored by earlier versions: the faster
+    formula must give the very same hash (SHA-256 of key=value joined by \\x1f)."""
+    import hashlib
+
+    from techfin.audit.services import to_json_value
+    from techfin.filings.services import FILED_FIELDS, _fingerprint
+
+    def stored_formula(values: dict[str, Any]) -> str:
+        parts = [f"{key}={to_json_value(values.get(key))}" for key in FILED_FIELDS]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    row = loan("C-{1}", "91440112MA59AAAA1X", enterprise_name="广州“黄埔”芯片{有限}公司", branch="黄埔支行",
+               purpose="研发\t投入", first_loan=True, third_party="GZGC", third_party_share=Decimal("20.50"),
+               compensation_mode="guarantor", policy_tool=False).values
+    variants = [row, {**row, "credit_amount": None, "disbursed_on": dt.date(2024, 2, 29)}, {"contract_no": "X"}, {}]
+    for values in variants:
+        assert _fingerprint(values) == stored_formula(values)
+    assert len({_fingerprint(v) for v in variants}) == len(variants)

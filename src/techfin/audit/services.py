@@ -42,8 +42,14 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 
 def to_json_value(value: Any) -> Any:
     """A JSON-safe, hash-stable form of a field value (Decimal and dates as strings)."""
-    if value.__class__ in _PLAIN:  # most values: returned as they are, without the checks below
+    kind = value.__class__
+    if kind in _PLAIN:  # most values: returned as they are, without the checks below
         return value
+    # The exact container classes first: an audit event's changes are a dict of lists.
+    if kind is list or kind is tuple:
+        return [item if item.__class__ in _PLAIN else to_json_value(item) for item in value]
+    if kind is dict:
+        return {str(k): v if v.__class__ in _PLAIN else to_json_value(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime):
@@ -59,6 +65,21 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     return str(value)
+
+
+def _plain_changes(changes: Mapping[str, Any]) -> bool:
+    """Whether `changes` is already what `to_json_value` would make of it: a dict with text keys
+    and lists of text, integers, booleans and nulls (the usual {field: [before, after]})."""
+    if changes.__class__ is not dict:
+        return False
+    plain = _PLAIN
+    for key, pair in changes.items():
+        if key.__class__ is not str or pair.__class__ is not list:
+            return False
+        for item in pair:
+            if item.__class__ not in plain:
+                return False
+    return True
 
 
 _SNAPSHOT_FIELDS: dict[type[models.Model], tuple[tuple[str, str], ...]] = {}
@@ -187,7 +208,8 @@ _EVENT_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_label", "action", "ob
 # The canonical JSON of `compute_hash`, assembled from its parts: every value but the changes is
 # a string, a number or null, encoded exactly as json.dumps encodes it (`_encode_text`).
 _encode_text = json.encoder.encode_basestring  # ensure_ascii=False, as `_canonical`
-_encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# No circular check: to_json_value's output (or a dict `_plain_changes` accepts) has no cycle.
+_encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
 def _json_scalar(value: Any) -> str:
@@ -223,7 +245,8 @@ def record_events(*, actor: Any, events: Iterable[PendingEvent], batch_size: int
             seq += 1
             object_id, parent_id = str(pending.object_id), str(pending.parent_id)
             object_repr = pending.object_repr[:200]
-            changes = _encode_json(to_json_value(dict(pending.changes)))
+            given = pending.changes
+            changes = _encode_json(given if _plain_changes(given) else to_json_value(dict(given)))
             canonical = "".join((
                 '{"action":', _json_scalar(pending.action), actor_part, changes,
                 ',"note":', _json_scalar(pending.note), ',"object_id":', _encode_text(object_id),

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from techfin.audit.services import PendingEvent, record_events, to_json_value
 from techfin.banks.models import Bank, Branch, ThirdParty
-from techfin.db import insert_rows, update_rows
+from techfin.db import insert_rows, new_instance, update_rows
 from techfin.domain import policy as rules
 from techfin.domain.policy import FilingContext, FilingInput, Severity
 from techfin.enterprises.models import Enterprise
@@ -119,10 +120,15 @@ def cell_problem(code: str, column: str, zh: str, en: str, severity: str = "erro
     return {"code": code, "column": column, "severity": severity, "message_zh": zh, "message_en": en}
 
 
+# "contract_no={}\x1fuscc={}\x1f…": the fingerprint's text, filled in with one format call.
+_FINGERPRINT_TEXT = "\x1f".join(f"{key}={{}}" for key in FILED_FIELDS)
+
+
 def _fingerprint(values: dict[str, Any]) -> str:
-    """A hash of the filed values, so a row filed again unchanged is recognised."""
-    parts = [f"{key}={to_json_value(values.get(key))}" for key in FILED_FIELDS]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    """A hash of the filed values, so a row filed again unchanged is recognised: SHA-256 of
+    "key=value" for each filed field, joined by \x1f (values as the audit log writes them)."""
+    text = _FINGERPRINT_TEXT.format(*map(to_json_value, map(values.get, FILED_FIELDS)))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _text(value: Any) -> str:
@@ -215,13 +221,12 @@ _AUDIT_ATTRS = tuple((name, Filing._meta.get_field(name).attname) for name in AU
 _FOREIGN_KEYS = ("enterprise", "branch", "third_party")
 
 
+_AUDIT_VALUES = attrgetter(*(attname for _name, attname in _AUDIT_ATTRS))
+
+
 def _audited(filing: Filing) -> dict[str, Any]:
-    """The audited fields' values as the audit log records them."""
-    return {name: _audit_value(getattr(filing, attname)) for name, attname in _AUDIT_ATTRS}
-
-
-def _audit_value(value: Any) -> Any:
-    return value.pk if hasattr(value, "pk") else to_json_value(value)
+    """The audited fields' values as the audit log records them (foreign keys as ids)."""
+    return dict(zip(AUDITED, map(to_json_value, _AUDIT_VALUES(filing)), strict=True))
 
 
 def file_loans(
@@ -340,9 +345,10 @@ def _check_row(row: FilingRow, world: _World, today: dt.date, seen: set[str],
         for name in _FOREIGN_KEYS:
             related = fields.pop(name)
             fields[f"{name}_id"] = related.pk if related is not None else None
-        filing = Filing(bank_id=world.bank.pk, contract_no=contract_no, rule_set=rule_set or "", status=status,
-                        problems=problems, filed_on=today, fingerprint=fingerprint,
-                        outstanding_principal=amount, **fields)
+        filing = new_instance(Filing, {
+            "bank_id": world.bank.pk, "contract_no": contract_no, "rule_set": rule_set or "", "status": status,
+            "problems": problems, "filed_on": today, "fingerprint": fingerprint, "outstanding_principal": amount,
+            **fields})
         creates.append((outcome, filing))
         outcome.action = "created"
     else:
