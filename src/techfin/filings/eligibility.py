@@ -24,7 +24,7 @@ from techfin.domain import size_class as size
 from techfin.domain.reasons import Verdict
 from techfin.domain.versioning import NoRuleSetInForce, select_by_name
 from techfin.enterprises.models import Enterprise
-from techfin.enterprises.verdicts import PREFETCH, Inputs, assess_size, figures_year, load_inputs, snapshot
+from techfin.enterprises.verdicts import PREFETCH, Inputs, figures_year, load_inputs, snapshot
 
 _DAY = dt.timedelta(days=1)
 
@@ -51,8 +51,15 @@ class EligibilityOracle:
         year = figures_year(inputs.values, on)
         key = (enterprise_id, year)
         if key not in self._sizes:
-            verdict = assess_size(inputs, on, year).verdict
-            self._sizes[key] = verdict.size_class if isinstance(verdict, size.SizeVerdict) else None
+            # The class `assess_size` would give, without the reasons it writes (`size_class_of`).
+            code = inputs.enterprise.industry_code
+            try:
+                rules = size.size_rules_in_force(on)
+            except NoRuleSetInForce:
+                code = ""
+            self._sizes[key] = size.size_class_of(
+                code, inputs.value(year, "employees"), inputs.value(year, "revenue"), inputs.value(year, "total_assets"),
+                rules) if code else None
         return self._sizes[key]
 
     def verdict(self, enterprise_id: int, on: dt.date, rule_set: str | None) -> Verdict | None:
