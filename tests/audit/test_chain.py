@@ -181,3 +181,23 @@ def test_bulk_append_hashes_awkward_values_as_compute_hash_does(world: Any) -> N
     assert stored[0].actor_id == world.users["bank"].pk and stored[0].request_id == "req-🏦-1"
     assert stored[-1].actor_id is None and stored[-1].actor_label == "system"
     assert verify_chain() == (before + len(stored), None)
+
+
+def test_json_values_of_text_and_number_subclasses_are_plain() -> None:
+    """A TextChoices member or an IntEnum is logged as the plain value JSON writes for it, so the
+    changes that hold one are recognised as already JSON-safe and hash the same."""
+    import enum
+    import json
+
+    from techfin.audit.services import _plain_changes, to_json_value
+    from techfin.filings.models import FilingStatus
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    for value, plain in ((FilingStatus.ACCEPTED, "accepted"), (Level.HIGH, 3)):
+        converted = to_json_value(value)
+        assert converted == plain and converted.__class__ is plain.__class__
+        assert json.dumps(converted) == json.dumps(value)
+    changes = to_json_value({"status": [None, FilingStatus.SUBMITTED], "level": [Level.HIGH, 1]})
+    assert changes == {"status": [None, "submitted"], "level": [3, 1]} and _plain_changes(changes)

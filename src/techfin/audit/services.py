@@ -62,8 +62,11 @@ def to_json_value(value: Any) -> Any:
         return [item if item.__class__ in _PLAIN else to_json_value(item) for item in value]
     if isinstance(value, dict):
         return {str(k): v if v.__class__ in _PLAIN else to_json_value(v) for k, v in value.items()}
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
+    # A str or int subclass (a TextChoices member…) as the plain value JSON would write for it.
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
     return str(value)
 
 
