@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import ForeignObjectRel
+from django.db.models import ForeignObjectRel, prefetch_related_objects
 
 from techfin.domain import eligibility as pool
 from techfin.domain import size_class as size
@@ -33,7 +33,7 @@ class EligibilityOracle:
     """Answers "was enterprise E eligible on D under rule set R?" for a set of enterprises."""
 
     def __init__(self, enterprises: Iterable[Enterprise]) -> None:
-        self._ids = [e.pk for e in enterprises]
+        self._enterprises = list(enterprises)
         self._loaded: dict[int, Inputs] | None = None
         self._changes: dict[int, list[dt.date]] = {}
         self._sizes: dict[tuple[int, int | None], size.SizeClass | None] = {}
@@ -43,7 +43,7 @@ class EligibilityOracle:
     @property
     def _inputs(self) -> dict[int, Inputs]:
         if self._loaded is None:
-            self._loaded = {e.pk: load_inputs(e) for e in _with_records(self._ids)}
+            self._loaded = {e.pk: load_inputs(e) for e in _with_records(self._enterprises)}
         return self._loaded
 
     def _size_class(self, enterprise_id: int, on: dt.date) -> size.SizeClass | None:
@@ -114,12 +114,14 @@ class EligibilityOracle:
         return found
 
 
-def _with_records(ids: list[int]) -> list[Enterprise]:
-    """The enterprises with the records `load_inputs` reads (`PREFETCH`), one query per kind of
-    record, placed in each enterprise's prefetch cache: what `prefetch_related(*PREFETCH)` does,
-    without the queryset it builds for each of 20,000 enterprises and each kind."""
-    enterprises = list(Enterprise.objects.filter(pk__in=ids).select_related("district"))
-    caches: dict[int, dict[str, list[Any]]] = {e.pk: {} for e in enterprises}
+def _with_records(enterprises: list[Enterprise]) -> list[Enterprise]:
+    """The enterprises (as the caller read them) with their district and the records
+    `load_inputs` reads (`PREFETCH`): one query per kind of record, placed in each enterprise's
+    prefetch cache — what `prefetch_related(*PREFETCH)` does, without the queryset it builds
+    for each of 20,000 enterprises and each kind."""
+    ids = [e.pk for e in enterprises]
+    prefetch_related_objects(enterprises, "district")
+    caches: dict[int, dict[str, list[Any]]] = {pk: {} for pk in ids}
     for lookup in PREFETCH:
         name, *through = lookup.split("__")
         relation = Enterprise._meta.get_field(name)
@@ -128,9 +130,9 @@ def _with_records(ids: list[int]) -> list[Enterprise]:
             cache[name] = []
         model = relation.related_model
         assert not isinstance(model, str)
-        records = model._default_manager.filter(**{f"{relation.field.name}__in": ids})
-        if through:
-            records = records.select_related("__".join(through))
+        records = list(model._default_manager.filter(**{f"{relation.field.name}__in": ids}))
+        if through:  # e.g. each qualification's kind: a handful of rows, read once
+            prefetch_related_objects(records, "__".join(through))
         for record in records:
             caches[getattr(record, relation.field.attname)][name].append(record)
     for enterprise in enterprises:
