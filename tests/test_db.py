@@ -122,3 +122,31 @@ def test_new_instance_uses_the_constructor_when_signals_listen_or_names_are_unkn
     with pytest.raises(TypeError):
         new_instance(Filing, {"no_such_field": 1})
     assert new_instance(Filing, {"bank": world.bank_a}).bank_id == world.bank_a.pk  # a name, not an attname
+
+
+@pytest.mark.django_db
+def test_reserved_ids_are_never_handed_out_twice(world: Any) -> None:
+    from django.db import transaction
+
+    from techfin.db import reserve_ids
+
+    with transaction.atomic():
+        first = reserve_ids(Filing, 3)
+        second = reserve_ids(Filing, 2)
+        assert reserve_ids(Filing, 0) == []
+        made = [_filing(world, f"R-{i}") for i in range(5)]
+        for obj, pk in zip(made, first + second, strict=True):
+            obj.pk = pk
+        insert_rows(Filing, made)
+    assert len(set(first + second)) == 5 and min(first) > world.filing_b.pk
+    assert sorted(Filing.objects.filter(contract_no__startswith="R-").values_list("pk", flat=True)) == first + second
+    # The database's own numbering carries on after the reserved ids, even when the newest rows
+    # are deleted (SQLite AUTOINCREMENT, PostgreSQL sequences never go back).
+    Filing.objects.filter(pk__in=second).delete()
+    later = Filing.objects.create(**{f.attname: getattr(_filing(world, "R-later"), f.attname)
+                                     for f in Filing._meta.concrete_fields if f.attname != "id"})
+    assert later.pk > max(second)
+    with transaction.atomic():
+        assert min(reserve_ids(Filing, 1)) > later.pk
+    with pytest.raises(TypeError), transaction.atomic():
+        reserve_ids(AuditEvent, 1)  # a key the application numbers itself

@@ -214,6 +214,42 @@ def _blueprint(model: type[models.Model]) -> tuple[frozenset[str], dict[str, Any
     return frozenset(f.attname for f in model._meta.concrete_fields if not f.generated), static, tuple(dynamic)
 
 
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys for `model` (an auto-increment key), taken from the database's
+    own counter, so that rows can be inserted with their ids known — no reading them back
+    (`insert_rows_returning`), which costs a query per 1,000 rows.
+
+    PostgreSQL: `nextval` of the key's sequence, as the rows' own inserts would take them (other
+    writers draw their ids from the same sequence). SQLite: past both the largest id and the
+    AUTOINCREMENT counter, which is moved on, inside the caller's transaction: SQLite admits
+    one writer at a time (this project opens its transactions IMMEDIATE), and a transaction that
+    has read before another's write cannot write any more."""
+    if count <= 0:
+        return []
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("reserve_ids must run inside the transaction that inserts the rows")
+    meta = model._meta
+    if not isinstance(meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+        raise TypeError(f"{meta.label} has no auto-increment primary key")
+    table, column = meta.db_table, meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [quote(table), column, count])
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"reserve_ids on {connection.vendor}")
+        cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))", [table])
+        last = cursor.fetchone()[0]
+        cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table])
+        if cursor.rowcount == 0:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last + count])
+    return list(range(last + 1, last + count + 1))
+
+
 def insert_rows_returning(model: type[models.Model], objs: Sequence[models.Model], key: str, *,
                           batch_size: int = BATCH) -> None:
     """`insert_rows`, then set each object's primary key by reading it back through the unique

@@ -161,7 +161,10 @@ def test_fingerprints_stay_those_already_stored() -> None:
     row = loan("C-{1}", "91440112MA59AAAA1X", enterprise_name="广州“黄埔”芯片{有限}公司", branch="黄埔支行",
                purpose="研发\t投入", first_loan=True, third_party="GZGC", third_party_share=Decimal("20.50"),
                compensation_mode="guarantor", policy_tool=False).values
-    variants = [row, {**row, "credit_amount": None, "disbursed_on": dt.date(2024, 2, 29)}, {"contract_no": "X"}, {}]
+    variants = [row, {**row, "credit_amount": None, "disbursed_on": dt.date(2024, 2, 29)}, {"contract_no": "X"}, {},
+                # Values whose text differs from their logged form (a datetime, a choices member).
+                {**row, "disbursed_on": dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)},
+                {**row, "guarantee_type": FilingStatus.ACCEPTED, "annual_rate": 3.45}]
     for values in variants:
         assert _fingerprint(values) == stored_formula(values)
     assert len({_fingerprint(v) for v in variants}) == len(variants)
