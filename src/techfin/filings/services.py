@@ -41,6 +41,7 @@ ACTIVE = (FilingStatus.SUBMITTED, FilingStatus.ACCEPTED)
 OUTSTANDING = "outstanding"
 _UNKNOWN_ENTERPRISE_ECHOES = frozenset({"filing.eligibility_missing", "filing.enterprise_total_unknown"})
 INSERT_BATCH = 1000
+EXISTING_BATCH = 5000
 
 
 @dataclass
@@ -155,8 +156,14 @@ class _World:
             e.uscc: e for e in Enterprise.objects.select_for_update().filter(uscc__in=codes).order_by("pk")
         }
         self.oracle = EligibilityOracle(self.enterprises.values())
-        contracts = [_text(r.values.get("contract_no")) for r in rows]
-        self.existing = {f.contract_no: f for f in Filing.objects.filter(bank=bank, contract_no__in=contracts)}
+        # The bank's contract numbers (two columns, no objects) say which rows are filed already;
+        # only those filings are read whole. A query naming 100,000 contracts costs more.
+        contracts = {_text(r.values.get("contract_no")) for r in rows}
+        filed = [pk for contract_no, pk in Filing.objects.filter(bank=bank).values_list("contract_no", "pk")
+                 .iterator(chunk_size=10_000) if contract_no in contracts]
+        self.existing: dict[str, Filing] = {}
+        for first in range(0, len(filed), EXISTING_BATCH):
+            self.existing.update((f.contract_no, f) for f in Filing.objects.filter(pk__in=filed[first:first + EXISTING_BATCH]))
         # Branches and third parties are read only when a row names one.
         named_branch = any(r.values.get("branch") for r in rows)
         self.branches = {b.name: b for b in Branch.objects.filter(bank=bank)} if named_branch else {}
@@ -403,19 +410,19 @@ def _write(actor: Any, bank: Bank, batch: Any, creates: list[tuple[RowOutcome, F
     for outcome, filing in creates:
         outcome.filing_id = filing.pk
 
+    note = f"batch {batch.pk}" if batch is not None else ""
+
     def events() -> Iterable[PendingEvent]:
         for _outcome, filing in creates:
             yield PendingEvent(
                 action="create", object_type="filings.filing", object_id=filing.pk, object_repr=str(filing),
                 changes={name: [None, value] for name, value in _audited(filing).items()},
-                parent_type="banks.bank", parent_id=bank.pk,
-                note=f"batch {batch.pk}" if batch is not None else "",
+                parent_type="banks.bank", parent_id=bank.pk, note=note,
             )
         for _outcome, filing, changes in updates:
             yield PendingEvent(
                 action="amend", object_type="filings.filing", object_id=filing.pk, object_repr=str(filing),
-                changes=changes, parent_type="banks.bank", parent_id=bank.pk,
-                note=f"batch {batch.pk}" if batch is not None else "",
+                changes=changes, parent_type="banks.bank", parent_id=bank.pk, note=note,
             )
 
     record_events(actor=actor, events=events())
