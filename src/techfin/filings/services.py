@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from techfin.audit.services import PendingEvent, record_events, to_json_value
+from techfin.audit.services import PendingEvent, new_record_changes, record_events, to_json_value
 from techfin.banks.models import Bank, Branch, ThirdParty
 from techfin.db import insert_rows, new_instance, reserve_ids, update_rows
 from techfin.domain import policy as rules
@@ -241,6 +241,7 @@ _FOREIGN_KEYS = ("enterprise", "branch", "third_party")
 
 
 _AUDIT_VALUES = attrgetter(*(attname for _name, attname in _AUDIT_ATTRS))
+_CREATED_CHANGES = new_record_changes(AUDITED)  # a new filing's event: {field: [None, value]}
 
 
 def _audited(filing: Filing) -> dict[str, Any]:
@@ -416,7 +417,7 @@ def _write(actor: Any, bank: Bank, batch: Any, creates: list[tuple[RowOutcome, F
         for _outcome, filing in creates:
             yield PendingEvent(
                 action="create", object_type="filings.filing", object_id=filing.pk, object_repr=str(filing),
-                changes={name: [None, value] for name, value in _audited(filing).items()},
+                changes=_CREATED_CHANGES(_AUDIT_VALUES(filing)),
                 parent_type="banks.bank", parent_id=bank.pk, note=note,
             )
         for _outcome, filing, changes in updates:
