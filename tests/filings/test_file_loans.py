@@ -168,3 +168,20 @@ def test_fingerprints_stay_those_already_stored() -> None:
     for values in variants:
         assert _fingerprint(values) == stored_formula(values)
     assert len({_fingerprint(v) for v in variants}) == len(variants)
+
+
+def test_the_summary_counts_as_the_properties_do() -> None:
+    """`summary` counts in one pass; it must agree with the properties on any mix of outcomes."""
+    import random
+
+    from techfin.filings.services import FilingReport, RowOutcome
+
+    rng = random.Random(20251101)
+    problems = [[], [{"severity": "warning"}], [{"severity": "error"}], [{"severity": "error"}, {"severity": "warning"}]]
+    report = FilingReport(outcomes=[
+        RowOutcome(i, f"C-{i}", rng.choice(["created", "amended", "rejected", "unchanged", "not_written"]),
+                   rng.choice(["accepted", "submitted", ""]), rng.choice(problems)) for i in range(2000)])
+    assert report.summary() == {
+        "rows": report.rows, "accepted": report.accepted, "submitted": report.submitted, "rejected": report.rejected,
+        "unchanged": report.unchanged, "amended": report.amended, "warnings": report.warnings}
+    assert min(report.summary().values()) > 0
