@@ -221,7 +221,8 @@ def _json_scalar(value: Any) -> str:
 
 _LITERALS: dict[type, Callable[[Any], str]] = {
     str: _encode_text, type(None): lambda _value: "null", bool: lambda value: "true" if value else "false",
-    int: int.__repr__,
+    int: int.__repr__, Decimal: lambda value: _encode_text(str(value)),
+    dt.date: lambda value: _encode_text(value.isoformat()),
 }
 
 
