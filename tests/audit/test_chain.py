@@ -229,7 +229,7 @@ def test_new_record_changes_encode_as_the_dict_would() -> None:
         ["末尾", "广州“黄埔”芯片\n有限公司", "100%", Decimal("1234567.89"), Decimal("-0.00"), dt.date(2024, 2, 29),
          dt.datetime(2025, 3, 1, 8, 0, 0, 5, tzinfo=dt.UTC), True, -7, None, FilingStatus.ACCEPTED, Level.HIGH, 3.45,
          {"k": [1, Decimal("2.5")], 2: None}, 'a"b\\c\u2028'],
-        ["", "", "", Decimal(0), None, None, None, False, 0, None, "", 0, 0.1, [], "\x00\x1f"],
+        ["", "", "", Decimal(0), None, None, None, False, 0, None, "", 0, 0.1, [], "\x01\x1f"],
     ]
     encode = new_record_changes(names)
     for values in rows:
