@@ -16,6 +16,7 @@ from django.db import connection
 
 from techfin.filings.models import Filing, FilingStatus
 from techfin.filings.services import file_loans
+from tests.e2e.conftest import seeded_reference_data  # noqa: F401 (autouse: a flush empties seeded rows)
 from tests.filings.conftest import TODAY, loan
 from tests.ledger.conftest import serialising_database  # noqa: F401 (a fixture)
 
