@@ -13,6 +13,9 @@ Then, in the same run:
 * baseline — python-calamine reading the sheet and `bulk_create` of one `Filing` per row
   (batches of 2,000, one transaction): the least any import must do, with no check, no audit,
   no report; its rows are deleted afterwards (not timed);
+* floor — the same reading, each row a plain tuple of the filing's columns written with
+  `techfin.db.insert_values` (executemany / COPY, as the import writes): not the target's
+  baseline, but the least the import's own reads and writes cost, to show what is left;
 * import — `techfin import-loans FILE --bank BENCH` called in-process: the batch stored,
   parsed, every row checked (eligibility, caps across all banks, deadline, policy), written,
   confirmation numbers, one audit event per loan, the batch's report;
@@ -201,6 +204,49 @@ def baseline(path: str) -> int:
     return count
 
 
+def floor(path: str) -> int:
+    """The least the import's own writes can cost: calamine reads the sheet and each row, as a
+    tuple of the filing's columns, is written with `techfin.db.insert_values` (executemany on
+    SQLite, COPY on PostgreSQL: what the import writes with), in one transaction — no check,
+    no model object, no audit event. Not the target's baseline: a floor, to show what is left."""
+    from django.db import transaction
+    from django.utils import timezone
+    from python_calamine import CalamineWorkbook
+
+    from techfin.banks.models import Bank
+    from techfin.db import insert_values
+    from techfin.domain.policy import guarantee_type_from_label
+    from techfin.enterprises.models import Enterprise
+    from techfin.filings.models import Filing
+
+    bank_id = Bank.objects.get(code=BANK).pk
+    ids = dict(Enterprise.objects.values_list("uscc", "pk"))
+    today, now = dt.date.today(), timezone.now()
+    columns = ("bank_id", "enterprise_id", "contract_no", "enterprise_name", "credit_amount", "loan_amount",
+               "disbursed_on", "maturity_on", "annual_rate", "guarantee_type", "purpose", "first_loan",
+               "compensation_mode", "policy_tool", "rule_set", "status", "problems", "review_note",
+               "amendment_requested", "filed_on", "fingerprint", "loan_status", "overdue_days",
+               "outstanding_principal", "created_at", "updated_at")
+    rows = iter(CalamineWorkbook.from_path(path).get_sheet_by_index(0).iter_rows())
+    next(rows)  # the header
+    count = 0
+
+    def values() -> Any:
+        nonlocal count
+        for cells in rows:
+            count += 1
+            loan = _money(cells[5])
+            guarantee = guarantee_type_from_label(cells[9])
+            yield (bank_id, ids[cells[1]], cells[0], cells[2], _money(cells[4]), loan, _date(cells[6]),
+                   _date(cells[7]), Decimal(str(cells[8])), guarantee.value if guarantee else "other", cells[10],
+                   cells[11] == "是", "bank", False, "", "accepted", [], "", False, today, "", "normal", 0, loan,
+                   now, now)
+
+    with transaction.atomic():
+        insert_values(Filing, columns, values())
+    return count
+
+
 def run_import(path: str) -> str:
     from django.core.management import call_command
 
@@ -255,6 +301,11 @@ def main() -> None:
     Filing.objects.all().delete()
     print(f"baseline (calamine read + bulk_create, no checks): {count:,} rows in {base_wall:.2f} s wall / "
           f"{base_cpu:.2f} s CPU ({count / base_wall:,.0f} rows/s)")
+
+    floor_wall, floor_cpu, floor_count = timed(floor, path)
+    Filing.objects.all().delete()
+    print(f"floor (calamine read + insert_values of plain tuples, no checks, no audit): {floor_count:,} rows in "
+          f"{floor_wall:.2f} s wall / {floor_cpu:.2f} s CPU ({floor_count / floor_wall:,.0f} rows/s)")
 
     events = AuditEvent.objects.count()
     if args.profile:

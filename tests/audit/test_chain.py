@@ -141,3 +141,106 @@ def test_bulk_append_chains_like_single_appends() -> None:
     assert AuditEvent.objects.get(seq=5001).changes == {"n": [None, 4999]}
     _sql("UPDATE audit_auditevent SET object_repr = %s WHERE seq = %s", ["row X", 2500])
     assert verify_chain()[1].seq == 2500
+
+
+@pytest.mark.django_db
+def test_bulk_append_hashes_awkward_values_as_compute_hash_does(world: Any) -> None:
+    """`record_events` assembles each event's canonical JSON from pre-encoded parts; the events
+    read back must hash by `compute_hash` (the definition) to what was stored, whatever the text."""
+    from decimal import Decimal
+
+    from techfin.audit.context import current_request_id
+    from techfin.audit.services import PendingEvent, compute_hash, record_events, to_json_value
+
+    awkward = ['引号"与\\反斜杠', "tab\there\nnewline", "emoji 🏦 and \u2028 separator", "", "\x01 control"]
+    changes = [
+        {"amount": [Decimal("1.10"), Decimal("1234567.89")], "on": [dt.date(2025, 3, 1), None]},
+        {"nested": [{"b": 2, "a": [1, 2.5, True]}, {"z": None}], "名称": ["旧", "新"]},
+        {},
+        {"at": [None, dt.datetime(2025, 3, 1, 8, 30, 0, 123456, tzinfo=dt.UTC)], "n": [0, -7]},
+    ]
+    pending = [
+        PendingEvent(action=action, object_type="filings.filing", object_id=i if i % 2 else f"id-{text}",
+                     object_repr=text * 50, changes=changes[i % len(changes)], parent_type="banks.bank" if i % 3 else "",
+                     parent_id=i * 7 if i % 3 else "", note=text)
+        for i, (action, text) in enumerate((a, t) for a in ("create", "amend") for t in awkward)
+    ]
+    before = AuditEvent.objects.count()
+    token = current_request_id.set("req-🏦-1")
+    try:
+        record_events(actor=world.users["bank"], events=pending, batch_size=3)
+        record_events(actor=None, events=pending[:2])
+    finally:
+        current_request_id.reset(token)
+    stored = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
+    assert len(stored) == len(pending) + 2
+    for event, sent in zip(stored, [*pending, *pending[:2]], strict=True):
+        assert compute_hash(event) == event.hash
+        assert event.changes == to_json_value(dict(sent.changes))
+        assert event.object_repr == sent.object_repr[:200] and event.note == sent.note
+    assert stored[0].actor_id == world.users["bank"].pk and stored[0].request_id == "req-🏦-1"
+    assert stored[-1].actor_id is None and stored[-1].actor_label == "system"
+    assert verify_chain() == (before + len(stored), None)
+
+
+def test_json_values_of_text_and_number_subclasses_are_plain() -> None:
+    """A TextChoices member or an IntEnum is logged as the plain value JSON writes for it, so the
+    changes that hold one are recognised as already JSON-safe and hash the same."""
+    import enum
+    import json
+
+    from techfin.audit.services import _plain_changes, to_json_value
+    from techfin.filings.models import FilingStatus
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    for value, plain in ((FilingStatus.ACCEPTED, "accepted"), (Level.HIGH, 3)):
+        converted = to_json_value(value)
+        assert converted == plain and converted.__class__ is plain.__class__
+        assert json.dumps(converted) == json.dumps(value)
+    changes = to_json_value({"status": [None, FilingStatus.SUBMITTED], "level": [Level.HIGH, 1]})
+    assert changes == {"status": [None, "submitted"], "level": [3, 1]} and _plain_changes(changes)
+
+
+@pytest.mark.django_db
+def test_new_record_changes_encode_as_the_dict_would() -> None:
+    """`new_record_changes` writes the canonical JSON of {name: [None, value]} without building
+    the dict; it must be byte for byte what `record_events` makes of the dict, and chain as well."""
+    import enum
+    from decimal import Decimal
+
+    from techfin.audit.services import (
+        PendingEvent,
+        _encode_json,
+        compute_hash,
+        new_record_changes,
+        record_events,
+        to_json_value,
+    )
+    from techfin.filings.models import FilingStatus
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    names = ["zeta", "名称", "a%s", "amount", "b", "on", "at", "flag", "n", "none", "choice", "level", "rate",
+             "nested", "quote"]
+    rows = [
+        ["末尾", "广州“黄埔”芯片\n有限公司", "100%", Decimal("1234567.89"), Decimal("-0.00"), dt.date(2024, 2, 29),
+         dt.datetime(2025, 3, 1, 8, 0, 0, 5, tzinfo=dt.UTC), True, -7, None, FilingStatus.ACCEPTED, Level.HIGH, 3.45,
+         {"k": [1, Decimal("2.5")], 2: None}, 'a"b\\c\u2028'],
+        ["", "", "", Decimal(0), None, None, None, False, 0, None, "", 0, 0.1, [], "\x01\x1f"],
+    ]
+    encode = new_record_changes(names)
+    for values in rows:
+        as_dict = {name: [None, value] for name, value in zip(names, values, strict=True)}
+        assert encode(values) == _encode_json(to_json_value(as_dict))
+    before = AuditEvent.objects.count()
+    record_events(actor=None, events=[
+        PendingEvent(action="create", object_type="x.y", object_id=i, object_repr="r", changes=encode(values))
+        for i, values in enumerate(rows)])
+    stored = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
+    for event, values in zip(stored, rows, strict=True):
+        assert event.changes == to_json_value({name: [None, value] for name, value in zip(names, values, strict=True)})
+        assert compute_hash(event) == event.hash
+    assert verify_chain()[1] is None

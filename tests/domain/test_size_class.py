@@ -308,3 +308,36 @@ def test_missing_figure_bounds_contain_the_true_class(code: str, values: tuple[i
     partial = classify_size(code, None if drop == "employees" else employees,
                             None if drop == "revenue" else revenue, None if drop == "assets" else assets)
     assert full.size_class in partial.possible_classes
+
+
+# A code of every industry (and of one outside 300号), a section letter, an ambiguous, a
+# malformed and an empty code, and full-width input.
+SAMPLE_CODES = sorted({next(m.prefix for m in SME_SIZE_2011.industry_map if m.industry is industry)
+                       for industry in [*Industry, None]} | {"I", "59", "Z99", "6x", "", "ｉ６５１３"})
+EDGE_FIGURES: list[Decimal | None] = [
+    None, *sorted({v for _c, _e, r, a, _x in BOUNDARIES for v in (r, a) if v is not None} | {Decimal(0), Decimal(-1)}),
+    Decimal("NaN"), Decimal("Infinity")]
+EDGE_PEOPLE = [None, *sorted({e for _c, e, *_ in BOUNDARIES if e is not None} | {0, -1})]
+
+
+@pytest.mark.parametrize("code", SAMPLE_CODES)
+def test_size_class_of_is_the_class_classify_size_gives(code: str) -> None:
+    """`size_class_of` skips the reasons; the class must be classify_size's, whatever the input:
+    every employee count and revenue of the boundary table, with assets taken in turn."""
+    from techfin.domain.size_class import size_class_of
+
+    for i, employees in enumerate(EDGE_PEOPLE):
+        for j, revenue in enumerate(EDGE_FIGURES):
+            assets = EDGE_FIGURES[(i * 7 + j) % len(EDGE_FIGURES)]
+            expected = classify_size(code, employees, revenue, assets).size_class
+            assert size_class_of(code, employees, revenue, assets) is expected, (code, employees, revenue, assets)
+
+
+@given(code=st.sampled_from(CODES), values=figures, drop=st.sampled_from(["employees", "revenue", "assets", ""]))
+def test_size_class_of_agrees_on_any_figures(code: str, values: tuple[int, Decimal, Decimal], drop: str) -> None:
+    from techfin.domain.size_class import size_class_of
+
+    employees, revenue, assets = values
+    args = (code, None if drop == "employees" else employees, None if drop == "revenue" else revenue,
+            None if drop == "assets" else assets)
+    assert size_class_of(*args) is classify_size(*args).size_class

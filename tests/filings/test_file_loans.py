@@ -144,3 +144,44 @@ def test_the_profile_lists_the_enterprises_loans(eligible: Any, client: Any) -> 
     client.force_login(w.users["district"])  # Huangpu's official sees Huangpu's enterprise and its loans
     page = client.get(f"/enterprises/{w.ent_huangpu.pk}/").content.decode()
     assert 'data-testid="profile-loans"' in page and "P-1" in page and "3,000,000.00" in page
+
+
+def test_fingerprints_stay_those_already_stored() -> None:
+    """A filed row's fingerprint is compared with those stored by earlier versions: the faster
+    formula must give the very same hash (SHA-256 of key=value joined by \\x1f)."""
+    import hashlib
+
+    from techfin.audit.services import to_json_value
+    from techfin.filings.services import FILED_FIELDS, _fingerprint
+
+    def stored_formula(values: dict[str, Any]) -> str:
+        parts = [f"{key}={to_json_value(values.get(key))}" for key in FILED_FIELDS]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    row = loan("C-{1}", "91440112MA59AAAA1X", enterprise_name="广州“黄埔”芯片{有限}公司", branch="黄埔支行",
+               purpose="研发\t投入", first_loan=True, third_party="GZGC", third_party_share=Decimal("20.50"),
+               compensation_mode="guarantor", policy_tool=False).values
+    variants = [row, {**row, "credit_amount": None, "disbursed_on": dt.date(2024, 2, 29)}, {"contract_no": "X"}, {},
+                # Values whose text differs from their logged form (a datetime, a choices member).
+                {**row, "disbursed_on": dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)},
+                {**row, "guarantee_type": FilingStatus.ACCEPTED, "annual_rate": 3.45}]
+    for values in variants:
+        assert _fingerprint(values) == stored_formula(values)
+    assert len({_fingerprint(v) for v in variants}) == len(variants)
+
+
+def test_the_summary_counts_as_the_properties_do() -> None:
+    """`summary` counts in one pass; it must agree with the properties on any mix of outcomes."""
+    import random
+
+    from techfin.filings.services import FilingReport, RowOutcome
+
+    rng = random.Random(20251101)
+    problems = [[], [{"severity": "warning"}], [{"severity": "error"}], [{"severity": "error"}, {"severity": "warning"}]]
+    report = FilingReport(outcomes=[
+        RowOutcome(i, f"C-{i}", rng.choice(["created", "amended", "rejected", "unchanged", "not_written"]),
+                   rng.choice(["accepted", "submitted", ""]), rng.choice(problems)) for i in range(2000)])
+    assert report.summary() == {
+        "rows": report.rows, "accepted": report.accepted, "submitted": report.submitted, "rejected": report.rejected,
+        "unchanged": report.unchanged, "amended": report.amended, "warnings": report.warnings}
+    assert min(report.summary().values()) > 0

@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
 
 from techfin.audit.context import current_request_id
 from techfin.audit.models import AuditEvent, ChainHead
-from techfin.db import insert_rows
+from techfin.db import JsonText, insert_values
 
 M = TypeVar("M", bound=models.Model)
 GENESIS_HASH = "0" * 64
@@ -42,8 +42,14 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 
 def to_json_value(value: Any) -> Any:
     """A JSON-safe, hash-stable form of a field value (Decimal and dates as strings)."""
-    if value.__class__ in _PLAIN:  # most values: returned as they are, without the checks below
+    kind = value.__class__
+    if kind in _PLAIN:  # most values: returned as they are, without the checks below
         return value
+    # The exact container classes first: an audit event's changes are a dict of lists.
+    if kind is list or kind is tuple:
+        return [item if item.__class__ in _PLAIN else to_json_value(item) for item in value]
+    if kind is dict:
+        return {str(k): v if v.__class__ in _PLAIN else to_json_value(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.datetime):
@@ -56,9 +62,27 @@ def to_json_value(value: Any) -> Any:
         return [item if item.__class__ in _PLAIN else to_json_value(item) for item in value]
     if isinstance(value, dict):
         return {str(k): v if v.__class__ in _PLAIN else to_json_value(v) for k, v in value.items()}
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
+    # A str or int subclass (a TextChoices member…) as the plain value JSON would write for it.
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
     return str(value)
+
+
+def _plain_changes(changes: Mapping[str, Any]) -> bool:
+    """Whether `changes` is already what `to_json_value` would make of it: a dict with text keys
+    and lists of text, integers, booleans and nulls (the usual {field: [before, after]})."""
+    if changes.__class__ is not dict:
+        return False
+    plain = _PLAIN
+    for key, pair in changes.items():
+        if key.__class__ is not str or pair.__class__ is not list:
+            return False
+        for item in pair:
+            if item.__class__ not in plain:
+                return False
+    return True
 
 
 _SNAPSHOT_FIELDS: dict[type[models.Model], tuple[tuple[str, str], ...]] = {}
@@ -168,18 +192,63 @@ def record_event(
     return event
 
 
-@dataclass(frozen=True)
-class PendingEvent:
-    """An event to append in bulk (see `record_events`)."""
+class PendingEvent(NamedTuple):
+    """An event to append in bulk (see `record_events`); immutable. A named tuple: a batch makes
+    one per filed row, and a frozen dataclass costs twice as much to build."""
 
     action: str
     object_type: str
     object_id: str | int
     object_repr: str
-    changes: Mapping[str, Any]
+    changes: Mapping[str, Any] | JsonText  # JsonText: from `new_record_changes`
     parent_type: str = ""
     parent_id: str | int = ""
     note: str = ""
+
+
+_EVENT_COLUMNS = ("seq", "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id",
+                  "object_repr", "parent_type", "parent_id", "changes", "note", "request_id", "prev_hash", "hash")
+# The canonical JSON of `compute_hash`, assembled from its parts: every value but the changes is
+# a string, a number or null, encoded exactly as json.dumps encodes it (`_encode_text`).
+_encode_text = json.encoder.encode_basestring  # ensure_ascii=False, as `_canonical`
+# No circular check: to_json_value's output (or a dict `_plain_changes` accepts) has no cycle.
+_encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+
+
+def _json_scalar(value: Any) -> str:
+    return _encode_text(value) if value.__class__ is str else _encode_json(value)
+
+
+_LITERALS: dict[type, Callable[[Any], str]] = {
+    str: _encode_text, type(None): lambda _value: "null", bool: lambda value: "true" if value else "false",
+    int: int.__repr__, Decimal: lambda value: _encode_text(str(value)),
+    dt.date: lambda value: _encode_text(value.isoformat()),
+}
+
+
+def _json_value(value: Any) -> str:
+    """The canonical JSON of `to_json_value(value)`."""
+    literal = _LITERALS.get(value.__class__)
+    return literal(value) if literal is not None else _encode_json(to_json_value(value))
+
+
+def new_record_changes(names: Sequence[str]) -> Callable[[Iterable[Any]], JsonText]:
+    """An encoder of a created record's changes, {name: [None, value]} for `names`, given the
+    values in `names` order, into the canonical JSON `record_events` hashes and stores.
+
+    For bulk writers that log thousands of new records of one kind (a batch of filings): the
+    keys are sorted and encoded once, and each value encoded as `to_json_value` and the
+    canonical encoder would (a test holds the two equal), three times faster than building and
+    encoding the dict. Pass the result as a `PendingEvent`'s changes."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    keys = [_encode_text(names[i]).replace("%", "%%") for i in order]
+    template = "{" + ",".join(f"{key}:[null,%s]" for key in keys) + "}"
+
+    def encode(values: Iterable[Any]) -> JsonText:
+        given = tuple(values)
+        return JsonText(template % tuple([_json_value(given[i]) for i in order]))
+
+    return encode
 
 
 @transaction.atomic
@@ -187,35 +256,50 @@ def record_events(*, actor: Any, events: Iterable[PendingEvent], batch_size: int
     """Append many events at once, chained exactly as `record_event` would chain them one by one.
 
     A batch of 100,000 filings writes 100,000 events: locking the head once and inserting in
-    bulk keeps that to seconds instead of minutes.
+    bulk keeps that to seconds instead of minutes. Each event's hash is the SHA-256 of the same
+    canonical JSON as `compute_hash`'s (a test holds them equal), built from pre-encoded parts;
+    its changes are encoded once, for the hash and for the column alike (`JsonText`).
     """
     ChainHead.objects.get_or_create(id=1)
     head = ChainHead.objects.select_for_update().get(id=1)
     seq, prev_hash = head.last_seq, head.last_hash
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
-    label = _actor_label(actor)
     request_id = current_request_id.get()
-    buffer: list[AuditEvent] = []
+    # The parts every event of the call shares, in the canonical (sorted) key order.
+    actor_part = f',"actor":{_json_scalar(actor_id)},"actor_label":{_json_scalar(_actor_label(actor))},"changes":'
+    occurred_part = f',"occurred_at":{_json_scalar(now.astimezone(dt.UTC).isoformat(timespec="microseconds"))}'
+    request_part = f',"request_id":{_json_scalar(request_id)},"seq":'
+    label = _actor_label(actor)
+    sha256 = hashlib.sha256
     written = 0
-    for pending in events:
-        seq += 1
-        event = AuditEvent(
-            seq=seq, occurred_at=now, actor_id=actor_id, actor_label=label, action=pending.action,
-            object_type=pending.object_type, object_id=str(pending.object_id),
-            object_repr=pending.object_repr[:200], parent_type=pending.parent_type,
-            parent_id=str(pending.parent_id), changes=to_json_value(dict(pending.changes)),
-            note=pending.note, request_id=request_id, prev_hash=prev_hash,
-        )
-        event.hash = prev_hash = compute_hash(event)
-        buffer.append(event)
-        if len(buffer) >= batch_size:
-            insert_rows(AuditEvent, buffer)
-            written += len(buffer)
-            buffer = []
-    if buffer:
-        insert_rows(AuditEvent, buffer)
-        written += len(buffer)
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal seq, prev_hash, written
+        for pending in events:
+            seq += 1
+            object_id, parent_id = str(pending.object_id), str(pending.parent_id)
+            object_repr = pending.object_repr[:200]
+            given = pending.changes
+            if given.__class__ is JsonText:  # encoded already (`new_record_changes`)
+                changes = str.__str__(given)
+            else:
+                changes = _encode_json(given if _plain_changes(given) else to_json_value(dict(given)))
+            canonical = "".join((
+                '{"action":', _json_scalar(pending.action), actor_part, changes,
+                ',"note":', _json_scalar(pending.note), ',"object_id":', _encode_text(object_id),
+                ',"object_repr":', _json_scalar(object_repr), ',"object_type":', _json_scalar(pending.object_type),
+                occurred_part, ',"parent_id":', _encode_text(parent_id),
+                ',"parent_type":', _json_scalar(pending.parent_type), ',"prev_hash":', _json_scalar(prev_hash),
+                request_part, str(seq), "}",
+            ))
+            event_hash = sha256(canonical.encode()).hexdigest()
+            yield (seq, now, actor_id, label, pending.action, pending.object_type, object_id, object_repr,
+                   pending.parent_type, parent_id, JsonText(changes), pending.note, request_id, prev_hash, event_hash)
+            prev_hash = event_hash
+            written += 1
+
+    insert_values(AuditEvent, _EVENT_COLUMNS, rows(), batch_size=batch_size)
     if written:
         head.last_seq, head.last_hash = seq, prev_hash
         head.save(update_fields=["last_seq", "last_hash"])

@@ -17,14 +17,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import ForeignObjectRel
+from django.db.models import ForeignObjectRel, prefetch_related_objects
 
 from techfin.domain import eligibility as pool
 from techfin.domain import size_class as size
 from techfin.domain.reasons import Verdict
 from techfin.domain.versioning import NoRuleSetInForce, select_by_name
 from techfin.enterprises.models import Enterprise
-from techfin.enterprises.verdicts import PREFETCH, Inputs, assess_size, figures_year, load_inputs, snapshot
+from techfin.enterprises.verdicts import PREFETCH, Inputs, figures_year, load_inputs, snapshot
 
 _DAY = dt.timedelta(days=1)
 
@@ -33,7 +33,7 @@ class EligibilityOracle:
     """Answers "was enterprise E eligible on D under rule set R?" for a set of enterprises."""
 
     def __init__(self, enterprises: Iterable[Enterprise]) -> None:
-        self._ids = [e.pk for e in enterprises]
+        self._enterprises = list(enterprises)
         self._loaded: dict[int, Inputs] | None = None
         self._changes: dict[int, list[dt.date]] = {}
         self._sizes: dict[tuple[int, int | None], size.SizeClass | None] = {}
@@ -43,7 +43,7 @@ class EligibilityOracle:
     @property
     def _inputs(self) -> dict[int, Inputs]:
         if self._loaded is None:
-            self._loaded = {e.pk: load_inputs(e) for e in _with_records(self._ids)}
+            self._loaded = {e.pk: load_inputs(e) for e in _with_records(self._enterprises)}
         return self._loaded
 
     def _size_class(self, enterprise_id: int, on: dt.date) -> size.SizeClass | None:
@@ -51,8 +51,15 @@ class EligibilityOracle:
         year = figures_year(inputs.values, on)
         key = (enterprise_id, year)
         if key not in self._sizes:
-            verdict = assess_size(inputs, on, year).verdict
-            self._sizes[key] = verdict.size_class if isinstance(verdict, size.SizeVerdict) else None
+            # The class `assess_size` would give, without the reasons it writes (`size_class_of`).
+            code = inputs.enterprise.industry_code
+            try:
+                rules = size.size_rules_in_force(on)
+            except NoRuleSetInForce:
+                code = ""
+            self._sizes[key] = size.size_class_of(
+                code, inputs.value(year, "employees"), inputs.value(year, "revenue"), inputs.value(year, "total_assets"),
+                rules) if code else None
         return self._sizes[key]
 
     def verdict(self, enterprise_id: int, on: dt.date, rule_set: str | None) -> Verdict | None:
@@ -107,12 +114,14 @@ class EligibilityOracle:
         return found
 
 
-def _with_records(ids: list[int]) -> list[Enterprise]:
-    """The enterprises with the records `load_inputs` reads (`PREFETCH`), one query per kind of
-    record, placed in each enterprise's prefetch cache: what `prefetch_related(*PREFETCH)` does,
-    without the queryset it builds for each of 20,000 enterprises and each kind."""
-    enterprises = list(Enterprise.objects.filter(pk__in=ids).select_related("district"))
-    caches: dict[int, dict[str, list[Any]]] = {e.pk: {} for e in enterprises}
+def _with_records(enterprises: list[Enterprise]) -> list[Enterprise]:
+    """The enterprises (as the caller read them) with their district and the records
+    `load_inputs` reads (`PREFETCH`): one query per kind of record, placed in each enterprise's
+    prefetch cache — what `prefetch_related(*PREFETCH)` does, without the queryset it builds
+    for each of 20,000 enterprises and each kind."""
+    ids = [e.pk for e in enterprises]
+    prefetch_related_objects(enterprises, "district")
+    caches: dict[int, dict[str, list[Any]]] = {pk: {} for pk in ids}
     for lookup in PREFETCH:
         name, *through = lookup.split("__")
         relation = Enterprise._meta.get_field(name)
@@ -121,9 +130,9 @@ def _with_records(ids: list[int]) -> list[Enterprise]:
             cache[name] = []
         model = relation.related_model
         assert not isinstance(model, str)
-        records = model._default_manager.filter(**{f"{relation.field.name}__in": ids})
-        if through:
-            records = records.select_related("__".join(through))
+        records = list(model._default_manager.filter(**{f"{relation.field.name}__in": ids}))
+        if through:  # e.g. each qualification's kind: a handful of rows, read once
+            prefetch_related_objects(records, "__".join(through))
         for record in records:
             caches[getattr(record, relation.field.attname)][name].append(record)
     for enterprise in enterprises:
