@@ -17,7 +17,7 @@ from techfin.compensation import recoveries, services
 from techfin.compensation.models import Claim, ClaimStatus, Recovery, RecoveryStatus
 from techfin.ledger.checks import run_checks
 from techfin.ledger.models import Account, Transfer
-from tests.compensation.conftest import D, bad_loan, fund, recommended
+from tests.compensation.conftest import D, bad_loan, fund, recommended, released_guarantee
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -119,6 +119,7 @@ def test_guarantor_mode_the_guarantor_keeps_its_share(world: World) -> None:
     loan = bad_loan(world, world.ent_nansha, amount="500000.00", disbursed=dt.date(2025, 11, 3),
                     rule_set="gz-credit-risk-comp-2025", mode="guarantor", guarantee="guarantee",
                     third_party=world.third_party)
+    released_guarantee(world, "10000000.00", dt.date(2025, 6, 30))  # payout rate 1% < 3%: not held
     claim = recommended(world, loan, "100000.07")
     claim = services.claim_approve(actor=world.users["supervisor"], claim=claim, on=APPROVED_ON)
     claim = services.claim_pay(actor=world.users["manager"], claim=claim, paid_on=PAID_ON, reference="G1")

@@ -402,6 +402,69 @@ class RecoveryShare(models.Model):
         return self.explanation_en if (get_language() or "zh").startswith("en") else self.explanation_zh
 
 
+class RiskAlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")  # 待处理
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")  # 已处理
+
+
+class RiskAlert(models.Model):
+    """A risk alert (风险预警): a bank (or a guarantor) crossed its stop line in ``year`` and its
+    claims are held (暂缓补偿, 穗金管规字〔2025〕1号). Raised when the first claim is held, for the fund
+    manager and the supervisor; one open alert per subject, year and metric; ``claims`` are the
+    claims held."""
+
+    bank = models.ForeignKey("banks.Bank", verbose_name=_("bank"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="risk_alerts")
+    third_party = models.ForeignKey("banks.ThirdParty", verbose_name=_("guarantor"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="risk_alerts")
+    year = models.PositiveSmallIntegerField(_("year"))
+    metric = models.CharField(_("measure"), max_length=40)
+    rule_set = models.CharField(_("rule set"), max_length=60)
+    numerator = models.DecimalField(_("loss or payouts"), **MONEY)
+    denominator = models.DecimalField(_("principal filed or guarantees released"), **MONEY)
+    ratio_percent = models.DecimalField(_("ratio (%)"), max_digits=12, decimal_places=4, null=True, blank=True)
+    threshold_percent = models.DecimalField(_("stop line (%)"), max_digits=7, decimal_places=4)
+    message_zh = models.TextField()
+    message_en = models.TextField()
+    claims = models.ManyToManyField(Claim, verbose_name=_("claims held"), related_name="risk_alerts", blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=RiskAlertStatus.choices,
+                              default=RiskAlertStatus.OPEN, db_index=True)
+    raised_on = models.DateField(_("raised on"))
+    acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
+        constraints = [
+            models.CheckConstraint(condition=Q(bank__isnull=False, third_party__isnull=True)
+                                   | Q(bank__isnull=True, third_party__isnull=False), name="risk_alert_one_subject"),
+            models.UniqueConstraint(fields=["bank", "year", "metric"], condition=Q(status="open", bank__isnull=False),
+                                    name="one_open_bank_alert"),
+            models.UniqueConstraint(fields=["third_party", "year", "metric"],
+                                    condition=Q(status="open", third_party__isnull=False),
+                                    name="one_open_guarantor_alert"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.year}"
+
+    @property
+    def subject(self) -> str:
+        if self.bank_id and self.bank:
+            return self.bank.short_name or self.bank.name
+        return self.third_party.name if self.third_party else ""
+
+    @property
+    def message(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.message_en if (get_language() or "zh").startswith("en") else self.message_zh
+
+
 class Counter(models.Model):
     """Monotonic numbers of the compensation workflow (approval order, queue position), taken
     under a row lock so two approvals never get the same number."""

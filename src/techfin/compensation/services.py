@@ -491,14 +491,37 @@ def claim_approve(*, actor: Any, claim: Claim, budget_year: int | None = None, o
             return claim  # a double click or a retry
         if claim.status != ClaimStatus.RECOMMENDED:
             raise ValidationError(_("Only a recommended claim can be approved."))
+        held = _hold(claim, actor=actor, on=on)
+        if held is not None:
+            return held
         year = budget_year or (claim.round.budget_year if claim.round_id else on.year)
         number = _next_number("approval")
         waiting = _try_reserve(claim, actor=actor, year=year, on=on, respect_queue=True)
         if waiting is None:
             return _step(claim, actor=actor, action="approve", status=ClaimStatus.APPROVED, approval_no=number,
-                         budget_year=year, decided_on=on, reservation_key=reservation_key(claim, year))
+                         budget_year=year, decided_on=on, reservation_key=reservation_key(claim, year), hold_reason={})
         return _step(claim, actor=actor, action="queue", note=waiting["message_zh"], status=ClaimStatus.QUEUED,
-                     approval_no=number, queue_position=number, queue_reason=waiting, budget_year=year, decided_on=on)
+                     approval_no=number, queue_position=number, queue_reason=waiting, budget_year=year, decided_on=on,
+                     hold_reason={})
+
+
+def _hold(claim: Claim, *, actor: Any, on: dt.date) -> Claim | None:
+    """The stop line (暂缓补偿, 穗金管规字〔2025〕1号): a claim of a bank or guarantor above its line is
+    held — it stays recommended with the reason — and the fund manager and the supervisor are
+    alerted. None when the claim may be approved."""
+    from techfin.compensation import risk
+
+    verdict = risk.claim_stop_line(claim)
+    if verdict is None or verdict.passed:
+        return None
+    found = verdict.reasons[0]
+    reason = {"code": found.code, "message_zh": found.message_zh, "message_en": found.message_en,
+              "ratio_percent": str(verdict.ratio_percent), "threshold_percent": str(verdict.threshold_percent),
+              "year": claim.default_on.year if claim.default_on else on.year, "consequence": verdict.consequence}
+    if claim.hold_reason != reason:
+        claim = _step(claim, actor=actor, action="hold", note=found.message_zh, hold_reason=reason)
+    risk.alert_raise(actor=actor, claim=claim, verdict=verdict, on=on)
+    return claim
 
 
 def _release(claim: Claim, *, actor: Any, step: str, on: dt.date) -> None:
