@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from techfin.accounts.scoping import restrict
-from techfin.compensation.models import Claim, ClaimDocument, ClaimRound, ClaimShare
+from techfin.compensation.models import Claim, ClaimDocument, ClaimRound, ClaimShare, Recovery, RiskAlert
 from techfin.ledger.models import POOL_KINDS, Account
 from techfin.ledger.queries import accounts_for_user
 
@@ -76,3 +76,31 @@ def claims_behind(account: Account, user: Any) -> QuerySet[Claim]:
 
 def shares_of(claim: Claim) -> QuerySet[ClaimShare]:
     return claim.shares.select_related("district", "account").order_by("position")
+
+
+def recoveries_for_user(user: Any) -> QuerySet[Recovery]:
+    """Recoveries and debt transfers, scoped like their claims."""
+    return restrict(Recovery.objects.select_related("claim", "claim__bank", "claim__district",
+                                                    "claim__filing__enterprise"), user)
+
+
+def alerts_for_user(user: Any) -> QuerySet[RiskAlert]:
+    """Risk alerts: all for the fund manager and the supervisor, a bank's own for its officers."""
+    return restrict(RiskAlert.objects.select_related("bank", "third_party").prefetch_related("claims"), user)
+
+
+def risk_banks_for_user(user: Any) -> QuerySet[Any]:
+    """The banks on the risk-control page: all for the fund manager and the supervisor, its own for a bank."""
+    from techfin.banks.models import Bank
+
+    banks = Bank.objects.all()
+    if user.is_superuser or user.sees_everything:
+        return banks
+    return banks.filter(pk=user.bank_id) if user.bank_id else banks.none()
+
+
+def risk_third_parties_for_user(user: Any) -> QuerySet[Any]:
+    """Guarantors on the risk-control page: the fund manager and the supervisor only."""
+    from techfin.banks.models import ThirdParty
+
+    return ThirdParty.objects.all() if user.is_superuser or user.sees_everything else ThirdParty.objects.none()
