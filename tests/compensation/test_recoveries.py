@@ -168,7 +168,7 @@ def test_a_double_submission_books_once(world: World, tianhe: Any) -> None:
 
 def test_only_a_paid_claim_its_bank_and_no_costs_unless_the_policy_says(world: World, tianhe: Any) -> None:
     claim = recommended(world, bad_loan(world, tianhe), "1000.00")
-    with pytest.raises(ValidationError, match="paid"):
+    with pytest.raises(ValidationError, match="已支付"):
         report(world, claim, "10.00")
     claim = paid(world, bad_loan(world, tianhe), "1000.00")
     with pytest.raises(ValidationError) as caught:

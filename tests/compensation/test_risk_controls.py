@@ -96,13 +96,14 @@ def test_figures_per_bank_and_year(world: World, tianhe: Any) -> None:
     claim = recommended(world, new_rules_loan(world, tianhe, "2000000.00"), "100000.00")
     services.claim_approve(actor=world.users["supervisor"], claim=claim, on=MARCH)  # 5%: held
     performing(world, "3000000.00", dt.date(2025, 12, 1))
+    recommended(world, bad_loan(world, tianhe, disbursed=dt.date(2024, 3, 1)), "5000.00")  # 2021 rules: not counted
     from techfin.banks.models import Bank, ThirdParty
 
     banks = Bank.objects.filter(pk=world.bank_a.pk)
     [row] = risk.bank_figures(banks)
     # 5,000,000.00 filed, 2,000,000.00 of it non-performing: 40%.
     assert (row.loans, row.principal, row.npl_principal, str(row.npl_ratio)) == (
-        2, D("5000000.00"), D("2000000.00"), "40.0000")
+        3, D("7000000.00"), D("4000000.00"), "57.1429")
     [year] = [y for y in risk.year_figures(banks, ThirdParty.objects.none(), [2025]) if not y.guarantor]
     assert (year.base, year.loss, year.claims) == (D("5000000.00"), D("100000.00"), 1)
     assert year.verdict is not None and year.verdict.passed and str(year.verdict.ratio_percent) == "2.0000"

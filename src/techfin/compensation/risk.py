@@ -240,17 +240,24 @@ def year_figures(banks: Any, third_parties: Any, years: list[int]) -> list[YearR
     for r in Filing.objects.filter(bank__in=list(bank_ids), status=FilingStatus.ACCEPTED, filed_on__year__in=years) \
             .annotate(y=ExtractYear("filed_on")).values("bank", "y").annotate(t=Sum("loan_amount")):
         filed[(r["bank"], r["y"])] = _quantize(r["t"])
-    lost: dict[tuple[int, int], tuple[int, Decimal]] = {}
+    # Where a stop line is in force, only the claims under a rule set that has it count (as at
+    # approval); in other years every claim is shown, for information.
+    lined = _rule_sets_with(StopMetric.BANK_PRINCIPAL_LOSS_RATIO, CompensationMode.BANK)
+    lost: dict[tuple[bool, int, int], tuple[int, Decimal]] = {}
     for r in Claim.objects.filter(bank__in=list(bank_ids), mode=CompensationMode.BANK, status__in=COUNTED,
                                   default_on__year__in=years).annotate(y=ExtractYear("default_on")) \
-            .values("bank", "y").annotate(n=Count("id"), t=Sum("principal_loss")):
-        lost[(r["bank"], r["y"])] = (r["n"], _quantize(r["t"]))
+            .values("bank", "y", "rule_set").annotate(n=Count("id"), t=Sum("principal_loss")):
+        for only_lined in (False, True):
+            if only_lined and r["rule_set"] not in lined:
+                continue
+            n, t = lost.get((only_lined, r["bank"], r["y"]), (0, ZERO))
+            lost[(only_lined, r["bank"], r["y"])] = (n + r["n"], t + _quantize(r["t"]))
     for year in years:
         policy = book.find(dt.date(year, 12, 31))
         bank_rule = policy.mode_rule(CompensationMode.BANK) if policy else None
         line = bank_rule.stop_line if bank_rule else None
         for bank_id, name in bank_ids.items():
-            base, (n, loss) = filed[(bank_id, year)], lost.get((bank_id, year), (0, ZERO))
+            base, (n, loss) = filed[(bank_id, year)], lost.get((line is not None, bank_id, year), (0, ZERO))
             if not base and not n:
                 continue
             verdict = check_stop_line(line, loss, base, rule_set=policy.name) if line and policy else None

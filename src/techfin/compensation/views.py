@@ -19,7 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from techfin.accounts.models import Role
 from techfin.accounts.scoping import get_or_404
 from techfin.compensation import rounds, services
-from techfin.compensation.models import DOCUMENT_KIND_CHOICES, Claim, ClaimRound, ClaimStatus
+from techfin.compensation.models import (
+    ACTIVE_RECOVERY_STATUSES,
+    DOCUMENT_KIND_CHOICES,
+    Claim,
+    ClaimRound,
+    ClaimStatus,
+)
 from techfin.compensation.queries import (
     budget_rows,
     budgets_for_user,
@@ -149,7 +155,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "recovery_rows": _recovery_rows(claim, shares) if claim.status == ClaimStatus.PAID else [],
         "transferred": closed_by_transfer(claim) if claim.status == ClaimStatus.PAID else None,
         "can_recover": _is(user, Role.MANAGER, Role.BANK) and claim.status == ClaimStatus.PAID,
-        "can_reverse_payment": _is(user, Role.MANAGER) and claim.status == ClaimStatus.PAID,
+        "can_reverse_payment": _is(user, Role.MANAGER) and claim.status == ClaimStatus.PAID
+        and not claim.recoveries.filter(status__in=ACTIVE_RECOVERY_STATUSES).exists(),
         "costs_deductible": costs_deductible(claim) if claim.status == ClaimStatus.PAID else False,
         "today": dt.date.today(),
     }
