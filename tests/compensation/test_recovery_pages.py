@@ -52,6 +52,8 @@ def test_recovery_and_transfer_through_the_pages(world: World, client: Any) -> N
     manager.post(reverse("recovery-action", args=[recovery.pk, "confirm"]))
     recovery.refresh_from_db()
     assert recovery.status == "confirmed"
+    history = manager.get(reverse("object-history", args=["compensation.recovery", recovery.pk])).content.decode()
+    assert "确认到账" in history  # the step's label, not its code
     bank = _as(client, world, "bank")
     response = bank.post(reverse("claim-action", args=[claim.pk, "transfer"]),
                          {"recovered_on": "2026-07-01", "amount": "300.00", "buyer_name": "资产管理公司",
