@@ -85,6 +85,7 @@ CASES: list[Case] = [
          expect(404, LOGIN, manager=302, supervisor=403), "accept bank B's loan"),
     Case("batch-list", "get", none, expect(200, LOGIN)),
     Case("batch-upload", "get", none, expect(403, LOGIN, manager=200, bank=200)),
+    Case("batch-errors", "get", none, expect(200, LOGIN)),
     Case("batch-detail", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN, manager=200, supervisor=200),
          "bank B's batch"),
     Case("batch-report", "get", lambda w: {"pk": w.batch_b.pk}, expect(404, LOGIN), "a batch without report"),
@@ -352,7 +353,78 @@ CASES: list[Case] = [
     Case("api:riskalert-acknowledge", "post", lambda w: {"pk": _after(w)["alert"].pk},
          expect(404, API_ANON, manager=200, supervisor=200, bank=403), data=lambda w: {}),
     Case("api:riskalert-figures", "get", none, expect(403, API_ANON, manager=200, supervisor=200, bank=200)),
+    # --- loan lifecycle (issue 4, item 7): status reports, anomalies and continuations ---
+    Case("continuation-create", "get", lambda w: {"pk": w.filing_b.pk}, expect(404, LOGIN, manager=200, supervisor=403),
+         "on bank B's loan"),
+    Case("continuation-list", "get", none, expect(200, LOGIN, commissioner=403)),
+    Case("continuation-action", "post", lambda w: {"pk": _continuation_b(w).pk, "action": "accept"},
+         expect(404, LOGIN, manager=302, supervisor=403), "accept bank B's continuation"),
+    Case("api:statusreport-list", "get", none, expect(200, API_ANON)),
+    Case("api:statusreport-list", "post", none, expect(403, API_ANON, manager=400, bank=400), "incomplete",
+         data=lambda w: {"contract_no": "X"}),
+    Case("api:statusreport-detail", "get", lambda w: {"pk": _report_b(w).pk},
+         expect(404, API_ANON, manager=200, supervisor=200), "bank B's report"),
+    Case("api:anomaly-list", "get", none, expect(200, API_ANON)),
+    Case("api:anomaly-list", "post", none, expect(403, API_ANON, manager=201, bank=404), "on bank B's loan",
+         data=lambda w: {"filing": w.filing_b.pk, "kind": "litigation", "occurred_on": "2025-08-01",
+                         "description": "涉诉"}),
+    Case("api:anomaly-detail", "get", lambda w: {"pk": w.anomaly_b.pk}, expect(404, API_ANON, manager=200, supervisor=200)),
+    Case("api:anomaly-follow-up", "post", lambda w: {"pk": w.anomaly_b.pk}, expect(404, API_ANON, manager=200, supervisor=403),
+         data=lambda w: {"status": "following", "follow_up": "已约谈企业"}),
+    Case("api:continuation-list", "get", none, expect(200, API_ANON)),
+    Case("api:continuation-list", "post", none, expect(403, API_ANON, manager=400, bank=404),
+         "bank B's loan, outside the window around its maturity",
+         data=lambda w: {"filing": w.filing_b.pk, "new_maturity_on": "2027-06-01", "new_amount": "1000000.00",
+                         "new_rate": "3.5000", "requested_on": "2020-01-01"}),
+    Case("api:continuation-detail", "get", lambda w: {"pk": _continuation_b(w).pk},
+         expect(404, API_ANON, manager=200, supervisor=200)),
+    Case("api:continuation-accept", "post", lambda w: {"pk": _continuation_b(w).pk},
+         expect(404, API_ANON, manager=200, supervisor=403), data=lambda w: {}),
+    Case("api:continuation-reject", "post", lambda w: {"pk": _continuation_b(w).pk},
+         expect(404, API_ANON, manager=400, supervisor=403), "without a reason", data=lambda w: {}),
+    Case("api:continuation-withdraw", "post", lambda w: {"pk": _continuation_b(w).pk},
+         expect(404, API_ANON, manager=200, supervisor=403), data=lambda w: {}),
+    # --- in-platform messages (站内消息): each user's own inbox, whatever the role ---
+    Case("notification-list", "get", none, expect(200, LOGIN)),
+    Case("notification-read", "post", lambda w: {"pk": _notification(w).pk}, expect(404, LOGIN, manager=302),
+         "the manager's message"),
+    Case("notification-read-all", "post", none, expect(302, LOGIN)),
+    Case("api:notification-list", "get", none, expect(200, API_ANON)),
+    Case("api:notification-detail", "get", lambda w: {"pk": _notification(w).pk}, expect(404, API_ANON, manager=200),
+         "the manager's message"),
+    Case("api:notification-read", "post", lambda w: {"pk": _notification(w).pk}, expect(404, API_ANON, manager=200),
+         "the manager's message", data=lambda w: {}),
+    Case("api:notification-read-all", "post", none, expect(200, API_ANON), data=lambda w: {}),
 ]
+
+
+def _continuation_b(w: World) -> Any:
+    """A continuation of bank B's loan waiting for review, written directly (scope needs it to exist)."""
+    import datetime as dt
+
+    from techfin.filings.models import Continuation
+
+    found, _ = Continuation.objects.get_or_create(filing=w.filing_b, sequence=1, defaults={
+        "requested_on": dt.date(2026, 5, 25), "starts_on": dt.date(2026, 6, 1), "new_amount": 1000000,
+        "new_maturity_on": dt.date(2027, 6, 1), "new_rate": 3.5, "rule_set": "gz-techpool-2021", "status": "submitted"})
+    return found
+
+
+def _report_b(w: World) -> Any:
+    import datetime as dt
+
+    from techfin.filings.models import StatusReport
+
+    found, _ = StatusReport.objects.get_or_create(filing=w.filing_b, period=dt.date(2025, 7, 1), defaults={
+        "loan_status": "normal", "outstanding_principal": 1000000, "reported_on": dt.date(2025, 8, 5)})
+    return found
+
+
+def _notification(w: World) -> Any:
+    from techfin.notifications.services import notify
+
+    sent = notify(title="提醒", users=[w.users["manager"]], key="matrix")
+    return sent[0] if sent else w.users["manager"].notifications.get(key="matrix")
 
 
 # Records of the enterprise registry cases, made when a case needs them (issue 3).

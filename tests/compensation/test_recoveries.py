@@ -164,6 +164,11 @@ def test_a_double_submission_books_once(world: World, tianhe: Any) -> None:
     events = list(AuditEvent.objects.filter(object_type="compensation.recovery").order_by("seq")
                   .values_list("action", flat=True))
     assert events == ["report", "confirm"]
+    from techfin.notifications.models import Notification
+
+    # The fund manager is told once to confirm it.
+    assert list(Notification.objects.filter(kind="recovery.reported").values_list("recipient__username", flat=True)) \
+        == [world.users["manager"].username]
 
 
 def test_only_a_paid_claim_its_bank_and_no_costs_unless_the_policy_says(world: World, tianhe: Any) -> None:

@@ -45,9 +45,17 @@ def test_a_bank_above_three_percent_is_held_and_alerted(world: World, tianhe: An
     assert "暂缓补偿" in held.hold_reason["message_zh"] and "穗金管规字〔2025〕1号" in held.hold_reason["message_zh"]
     alert = RiskAlert.objects.get()
     assert (alert.bank, alert.year, alert.status, list(alert.claims.all())) == (world.bank_a, 2025, "open", [held])
+    # Told in the platform: the fund manager and the supervisor (the alert), the bank (its claim held).
+    from techfin.notifications.models import Notification
+
+    told = {(n.recipient.username, n.kind) for n in Notification.objects.select_related("recipient")}
+    assert {(world.users["manager"].username, "risk.stop_line"), (world.users["supervisor"].username,
+                                                                   "risk.stop_line"),
+            (world.users["bank"].username, "claim.held")} <= told
+    assert "暂缓补偿" in Notification.objects.filter(kind="risk.stop_line").first().body
     # Approving again while above the line holds again, without a second alert or event.
     services.claim_approve(actor=world.users["supervisor"], claim=held, on=MARCH)
-    assert RiskAlert.objects.count() == 1
+    assert RiskAlert.objects.count() == 1 and Notification.objects.filter(kind="risk.stop_line").count() == 2
     assert AuditEvent.objects.filter(object_type="compensation.claim", action="hold").count() == 1
     # More principal filed in 2025 brings the ratio to 1.5%: the claim is approved, the hold cleared.
     performing(world, "1000000.00", dt.date(2025, 12, 10))

@@ -197,8 +197,9 @@ def test_2025_size_rule_and_its_relaxation(size: SizeClass, qualifications: tupl
     verdict = pool_eligibility(snapshot, ON_2025, GZ_CREDIT_RISK_COMP_2025)
     assert verdict.reason("eligibility.size_class").ok is ok
     assert verdict.passed is ok
-    # No technology qualification is required by the 2025 measures.
+    # No technology qualification is required by the 2025 measures, and the verdict says so.
     assert "eligibility.qualification" not in verdict.codes
+    assert verdict.reason("eligibility.no_qualification_required").ok
 
 
 def test_2025_unknown_size_is_unknown() -> None:

@@ -19,6 +19,28 @@ PUBLISHED_VALID = [
 ]
 
 
+# Real Guangzhou companies, their codes as published; each passes the GB 32100-2015 check
+# character and the GB 11714 check of its organisation code (asserted below, not assumed).
+GUANGZHOU_PUBLISHED = {
+    # 广州港集团有限公司 (Guangzhou Port Group), 法定地址 广州市越秀区沿江东路406号: its 2024 interim bond
+    # report, 公告日期 2024-08-30 (gubaposthk.eastmoney.com/news,127305,1458232020.html).
+    "9144010119065475XA": ("广州港集团有限公司", "440101"),
+    # 三菱电机（广州）压缩机有限公司, 广州经济技术开发区东江大道102号: 广州住房公积金管理中心
+    # 《责令限期办理决定书》穗公积金中心黄埔责字〔2025〕594号 (text quoted in public GitHub test data).
+    # 440116 is the former 萝岗区, merged into 黄埔区 in 2014: the code keeps its first registration.
+    "9144011661842063XT": ("三菱电机（广州）压缩机有限公司", "440116"),
+    # 广州博鳌纵横网络科技有限公司, founded 2013-07-30, registered in 天河 (440106) and now at
+    # 广州市黄埔区科学大道231、233号: its business-registration summary (quoted in public GitHub data).
+    "91440106074639077N": ("广州博鳌纵横网络科技有限公司", "440106"),
+    # 广州饮食服务企业集团有限公司 (广州市越秀区解放北路899号): lessor in a published lease template
+    # (承租合同模版, quoted in a public GitHub repository).
+    "91440101190494485U": ("广州饮食服务企业集团有限公司", "440101"),
+    # 广州民盛互联网小额贷款有限公司 (广州市越秀区长堤大马路244-246号): lender in the loan contract it
+    # publishes for online signing (quoted in a public GitHub repository). Issued after 2015 (MA…).
+    "91440101MA5ALP4R4C": ("广州民盛互联网小额贷款有限公司", "440101"),
+}
+
+
 def test_weights_are_powers_of_three_mod_31() -> None:
     assert uscc.WEIGHTS == (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -33,6 +55,44 @@ def test_published_codes_are_valid(code: str) -> None:
     assert uscc.compute_check_character(code[:17]) == code[17]
     assert uscc.validate(code) == []
     assert uscc.is_valid(code)
+
+
+@pytest.mark.parametrize("code", GUANGZHOU_PUBLISHED)
+def test_real_guangzhou_codes_are_valid(code: str) -> None:
+    name, region = GUANGZHOU_PUBLISHED[code]
+    assert uscc.validate(code) == [], name
+    assert uscc.region_code(code) == region
+    # Positions 9-17 are the organisation code of GB 11714-1997, with its own check character.
+    assert uscc._organisation_check_character(code[8:16]) == code[16]
+
+
+@pytest.mark.parametrize("code", GUANGZHOU_PUBLISHED)
+def test_real_codes_mistyped_are_refused_naming_the_rule(code: str) -> None:
+    # Any other check character is refused, and the message gives the right one.
+    for wrong in CHARSET.replace(code[17], "")[:5]:
+        [problem] = uscc.validate(code[:17] + wrong)
+        assert problem.code == "uscc.check_character" and problem.detail == {"expected": code[17], "given": wrong}
+        assert f"应为「{code[17]}」" in problem.message_zh
+    # Two neighbouring characters swapped, the commonest typing slip, is always caught:
+    # weights 3^(i-1) mod 31 differ between neighbours and 31 is prime.
+    for i in range(16):
+        swapped = code[:i] + code[i + 1] + code[i] + code[i + 2:]
+        if swapped != code:
+            assert not uscc.is_valid(swapped), swapped
+    # One character dropped or added: the length rule.
+    assert [p.code for p in uscc.validate(code[:-1])] == ["uscc.length"]
+    assert "uscc.length" in [p.code for p in uscc.validate(code + "0")]
+    # Typed with a Chinese input method (full width, lower case, spaces): the same code.
+    typed = " " + code.lower().translate(str.maketrans("0123456789", "０１２３４５６７８９")) + " "
+    assert uscc.normalise(typed) == code and uscc.is_valid(typed)
+
+
+def test_check_character_of_a_real_code_worked_by_hand() -> None:
+    # 广州港集团有限公司 9144010119065475X?: values 9,1,4,4,0,1,0,1,1,9,0,6,5,4,7,5,29 (X)
+    # weights                                 1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28
+    # Σ = 9+3+36+108+0+26+0+17+20+261+0+78+40+96+70+150+812 = 1726; 1726 mod 31 = 21;
+    # (31 - 21) mod 31 = 10 → CHARSET[10] = "A", the published last character.
+    assert uscc.compute_check_character("9144010119065475X") == "A"
 
 
 def test_check_character_worked_by_hand() -> None:

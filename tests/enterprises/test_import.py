@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 import xlsxwriter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
@@ -179,7 +179,7 @@ def test_malformed_enterprise_file(world: World) -> None:
         [full_width, "广州丙科技有限公司", "火星区", 100, "2019-02-30", ""],
         ["", "", "", "", "", "序号 9"],  # only a remark: blank as far as the template goes
         [NEW_A, "广州甲科技有限公司（重复）", "黄埔区", 100, "2019-01-01", ""],
-        ["91440112MA5D8E9K0", "广州丁科技有限公司", "天河区", "100万", "2019-01-01", ""],
+        ["91440112MA5D8E9K0", "广州丁科技有限公司", "福田区", "100万", "2019-01-01", ""],
     ])
     imp = run(content)
     found = codes(imp)
@@ -189,7 +189,7 @@ def test_malformed_enterprise_file(world: World) -> None:
     assert (7, "uscc", "row.duplicate") in found
     assert (8, "uscc", "uscc.length") in found
     assert (8, "registered_capital", "money.unit") in found
-    assert (8, "district", "district.unknown") in found  # 天河区 is not in the test region table
+    assert (8, "district", "district.unknown") in found  # 福田区 is in Shenzhen, not in the region table
     assert imp.created == 1 and imp.rows == 5 and imp.rejected == 4
     assert Enterprise.objects.get(uscc=NEW_A).registered_capital == 1_000_000  # full-width digits read
     # The header typo is read as 企业名称 and said so; the unknown column is ignored with a notice.
@@ -261,9 +261,9 @@ def test_all_or_nothing_across_chunks(world: World, monkeypatch: pytest.MonkeyPa
 def test_row_by_row_keeps_the_good_rows(world: World) -> None:
     content = xlsx(ENTERPRISE_HEADERS, [enterprise_row(NEW_A, "广州甲科技有限公司"),
                                         enterprise_row(NEW_B, "广州乙科技有限公司", "火星区"),
-                                        enterprise_row(NEW_C, "广州丙科技有限公司", "天河")])
+                                        enterprise_row(NEW_C, "广州丙科技有限公司", "南山")])
     imp = run(content)
-    assert (imp.created, imp.rejected) == (1, 2)  # 天河 is not in the test region table either
+    assert (imp.created, imp.rejected) == (1, 2)  # 南山 is a district of Shenzhen, not of the region table
     assert set(Enterprise.objects.filter(uscc__in=[NEW_A, NEW_B, NEW_C]).values_list("uscc", flat=True)) == {NEW_A}
 
 
@@ -345,6 +345,233 @@ def test_indicator_file(world: World) -> None:
     exceeds = next(e for e in imp.errors if e["code"] == "indicator.part_exceeds_whole")
     assert exceeds["header"] == "科技人员数(人)" and exceeds["column_index"] == 5
     assert run(content, kind="indicators").unchanged == 1
+
+
+def _events(model: str, pk: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(object_type=f"enterprises.{model}", object_id=str(pk)).order_by("seq"))
+
+
+def test_qualification_bulk_path_audits_exactly_like_the_single_row_service(world: World) -> None:
+    hp, ns = world.ent_huangpu, world.ent_nansha
+    row = {"kind": "高新技术企业", "issued_on": dt.date(2024, 12, 11), "issuer": "广东省科学技术厅"}
+    single, _changes = services.qualification_upsert(actor=None, data={"uscc": hp.uscc, "number": "GR1", **row})
+    [outcome] = services.qualifications_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, "number": "GR2", **row}],
+                                                    note="批量")
+    assert outcome.action == "created" and outcome.enterprise == ns
+    bulk = Qualification.objects.get(number="GR2")
+    assert bulk.pk == outcome.record.pk and bulk.valid_to == single.valid_to == dt.date(2027, 12, 10)
+    [single_event], [bulk_event] = _events("qualification", single.pk), _events("qualification", bulk.pk)
+    strip = lambda changes: {k: v for k, v in changes.items() if k not in ("id", "enterprise", "number")}  # noqa: E731
+    assert strip(bulk_event.changes) == strip(single_event.changes)
+    assert bulk_event.changes["id"] == [None, bulk.pk] and bulk_event.changes["enterprise"] == [None, ns.pk]
+    assert (bulk_event.parent_type, bulk_event.parent_id, bulk_event.note) == ("enterprises.enterprise", str(ns.pk),
+                                                                              "批量")
+    assert bulk_event.object_repr == str(bulk)
+    hp.refresh_from_db()
+    ns.refresh_from_db()
+    assert ns.summary_on is not None and ns.eligible == hp.eligible  # the summary refreshed in the same call
+    # An update through both paths: the same changes again.
+    [again] = services.qualifications_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, "number": "GR2", **row,
+                                                                      "valid_to": "2026-12-31"}])
+    _q, single_update = services.qualification_upsert(actor=None, data={"uscc": hp.uscc, "number": "GR1", **row,
+                                                                        "valid_to": "2026-12-31"})
+    assert again.action == "updated"
+    assert again.changes == single_update == {"valid_to": ["2027-12-10", "2026-12-31"]}
+    assert verify_chain()[1] is None
+
+
+def test_indicator_bulk_path_audits_exactly_like_the_single_row_service(world: World) -> None:
+    hp, ns = world.ent_huangpu, world.ent_nansha
+    row = {"year": 2024, "source": "税务", "obtained_on": "2025-05-31", "employees": 120, "tech_staff": 40,
+           "revenue": "30000000", "total_assets": "50000000"}
+    single, _changes = services.indicator_report_upsert(actor=None, data={"uscc": hp.uscc, **row})
+    [outcome] = services.indicator_reports_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, **row}])
+    assert outcome.action == "created"
+    [single_event], [bulk_event] = _events("indicatorreport", single.pk), _events("indicatorreport", outcome.record.pk)
+    strip = lambda changes: {k: v for k, v in changes.items() if k not in ("id", "enterprise")}  # noqa: E731
+    assert strip(bulk_event.changes) == strip(single_event.changes)
+    assert bulk_event.object_repr == single_event.object_repr
+    ns.refresh_from_db()
+    hp.refresh_from_db()
+    assert ns.summary_year == hp.summary_year == 2024
+    # A later value from the same source and date updates; a blank leaves a value as it is.
+    [again] = services.indicator_reports_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, **row, "employees": 130}])
+    _r, single_update = services.indicator_report_upsert(actor=None, data={"uscc": hp.uscc, **row, "employees": 130})
+    assert again.action == "updated" and again.changes == single_update == {"employees": [120, 130]}
+    [same] = services.indicator_reports_bulk_upsert(actor=None, rows=[{"uscc": ns.uscc, **row, "employees": 130}])
+    assert same.action == "unchanged"
+    assert IndicatorReport.objects.filter(enterprise=ns).count() == 1
+
+
+def test_a_number_belongs_to_one_enterprise(world: World) -> None:
+    """A certificate number recorded for one enterprise is refused for another, by the file's
+    earlier row or by the registry, with a message that says whose it is."""
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    services.qualification_upsert(actor=None, data={"uscc": hp, "kind": "高新技术企业", "number": "GR9",
+                                                    "issued_on": "2024-12-11"})
+    content = xlsx(QUAL_HEADERS, [
+        [ns, None, "高新技术企业", "GR9", dt.date(2024, 12, 11), None],  # taken by 黄埔 in the registry
+        [ns, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],
+        [hp, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],  # taken by the row above
+        [hp, None, "高新技术企业", "GR10", dt.date(2024, 12, 11), None],  # 黄埔 already has one from that day
+    ])
+    imp = run(content, kind="qualifications")
+    assert set(codes(imp)) == {(2, "number", "qualification.number_taken"), (4, "number", "qualification.number_taken"),
+                               (5, "valid_from", "qualification.start_taken")}
+    assert imp.created == 1
+    taken = next(e for e in imp.errors if e["row"] == 2)
+    assert "GR9" in taken["message_zh"] and hp in taken["message_zh"] and "高新技术企业" in taken["message_zh"]
+    assert "GR9" in taken["message_en"] and hp in taken["message_en"] and "high-tech" in taken["message_en"].lower()
+    start = next(e for e in imp.errors if e["row"] == 5)
+    assert "2024-12-11" in start["message_en"] and "GR9" in start["message_en"]
+    # The single-row service refuses the same rows with the same rule.
+    with pytest.raises(ValidationError) as refused:
+        services.qualification_upsert(actor=None, data={"uscc": ns, "kind": "高新技术企业", "number": "GR9",
+                                                        "issued_on": "2024-12-11"})
+    assert refused.value.error_dict["number"][0].code == "qualification.number_taken"
+
+
+def test_an_all_or_nothing_qualification_file_with_a_conflict_between_its_rows(world: World) -> None:
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    content = xlsx(QUAL_HEADERS, [
+        [ns, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],
+        [hp, None, "专精特新中小企业", "ZJ7", dt.date(2024, 6, 1), None],
+        [hp, None, "火星资质", "X", dt.date(2024, 6, 1), None],
+    ])
+    imp = run(content, kind="qualifications", policy=ErrorPolicy.ALL_OR_NOTHING)
+    assert imp.rolled_back and set(codes(imp)) == {(3, "number", "qualification.number_taken"),
+                                                   (4, "kind", "kind.unknown")}
+    assert not Qualification.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["qualifications", "indicators"])
+def test_child_files_all_or_nothing_across_chunks(world: World, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importers, "CHUNK_ROWS", 2)
+    before = AuditEvent.objects.count()
+    hp = world.ent_huangpu.uscc
+    if kind == "qualifications":
+        rows = [[hp, None, "科技型中小企业", f"2025440112A{i:04d}", dt.date(2020 + i, 3, 1), None] for i in range(5)]
+        rows.append([hp, None, "火星资质", "X", dt.date(2024, 6, 1), None])
+        content = xlsx(QUAL_HEADERS, rows)
+    else:
+        rows = [[hp, 2015 + i, "税务", f"{2016 + i}-05-31", 100, 10, None, None, None, None] for i in range(5)]
+        rows.append([hp, 2024, "传闻", "2025-05-31", 100, 10, None, None, None, None])
+        content = xlsx(IND_HEADERS, rows)
+    imp = run(content, kind=kind, policy=ErrorPolicy.ALL_OR_NOTHING)
+    assert imp.rolled_back and (imp.rows, imp.rejected, imp.created) == (6, 6, 0)
+    assert not Qualification.objects.exists() and not IndicatorReport.objects.exists()
+    assert AuditEvent.objects.count() == before
+    good = run(content, kind=kind)  # row by row: the five good rows are kept
+    assert (good.created, good.rejected) == (5, 1)
+
+
+def test_indicator_file_queries_per_chunk_not_per_row(world: World, django_assert_max_num_queries: Any) -> None:
+    """200 rows for two enterprises: a fixed number of queries, whatever the number of rows."""
+    rows = [[code, year, source, f"{year + 1}-0{month}-28", 100 + year - 2000, 20, "30,000,000", 2_400_000, 1, "否"]
+            for code in (world.ent_huangpu.uscc, world.ent_nansha.uscc) for year in range(2000, 2025)
+            for source in ("税务", "工商") for month in (3, 4)]
+    content = xlsx(IND_HEADERS, rows)
+    assert len(rows) == 200
+    imp = importers.enterprise_import_create(actor=None, kind="indicators", content=content, filename="f.xlsx",
+                                             run_in_background=False)
+    with django_assert_max_num_queries(40):
+        outcome = importers.import_run(imp)
+    assert (outcome.created, outcome.report.rejected) == (200, 0)
+    assert AuditEvent.objects.filter(object_type="enterprises.indicatorreport").count() == 200
+    world.ent_huangpu.refresh_from_db()
+    assert world.ent_huangpu.summary_year == 2024
+
+
+def test_a_chunk_that_meets_a_record_saved_meanwhile_goes_row_by_row(world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    real = services.indicator_reports_bulk_upsert
+    calls: list[int] = []
+
+    def conflicting(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["rows"]))
+        if len(calls) == 1:
+            from django.db import IntegrityError
+            raise IntegrityError("unique_indicator_report")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "indicator_reports_bulk_upsert", conflicting)
+    hp = world.ent_huangpu.uscc
+    content = xlsx(IND_HEADERS, [[hp, 2024, "税务", "2025-05-31", 120, 40, None, None, None, None],
+                                 [hp, 2023, "税务", "2024-05-31", 100, 130, None, None, None, None]])
+    imp = run(content, kind="indicators")
+    assert (imp.created, imp.rejected) == (1, 1)
+    assert codes(imp) == [(3, "tech_staff", "indicator.part_exceeds_whole")]
+    world.ent_huangpu.refresh_from_db()
+    assert world.ent_huangpu.summary_year == 2024
+
+
+def test_malformed_qualification_file_with_merged_cells(world: World) -> None:
+    """A fund manager's own sheet: a title row, the credit code and name merged down over one
+    enterprise's qualifications, a blank row, a bad date that starts like a formula, a
+    full-width number, an Excel serial date."""
+    from tests.tabular.helpers import xlsx_bytes
+
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    content = xlsx_bytes([
+        ["2025年 企业资质清单"],
+        ["统一社会信用代码", "企业名称", "资质类型", "证书编号", "发证日期", "发证机关"],
+        [hp, "广州黄埔芯片有限公司", "高新技术企业", "GR202444000001", "2024-12-11", "广东省科学技术厅"],
+        [None, None, "专精特新中小企业", "ZJ2024001", "-2024-13-01", "@广东省工业和信息化厅"],  # A3:B4 merged
+        [None, None, None, None, None, None],
+        [ns, "广州南沙新材料有限公司", "科技型中小企业", "２０２５４４０１１５Ａ００１", 45719, "+广东省科学技术厅"],
+    ], merges=["A3:A4", "B3:B4"])
+    imp = run(content, kind="qualifications")
+    assert set(codes(imp)) == {(4, "uscc", "cell.merged"), (4, "enterprise_name", "cell.merged"),
+                               (4, "issued_on", "date.format")}
+    assert (imp.created, imp.rows) == (2, 3)
+    # Full-width number folded; an Excel serial date read as a date; text that looks like a
+    # formula kept as text.
+    tech_sme = Qualification.objects.get(enterprise=world.ent_nansha)
+    assert (tech_sme.number, tech_sme.issued_on, tech_sme.issuer) == ("2025440115A001", dt.date(2025, 3, 3),
+                                                                     "+广东省科学技术厅")
+    merged = next(e for e in imp.errors if e["code"] == "cell.merged" and e["column_key"] == "uscc")
+    assert "A3:A4" in merged["message_zh"] and "unmerge" in merged["message_en"]
+    # The user's file comes back with an error column, and the error list names each bad cell
+    # with its value: a value that starts like a formula ("-2024-13-01") stays text in both.
+    sheet = openpyxl.load_workbook(imp.report.open("rb")).worksheets[0]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    listing = openpyxl.load_workbook(imp.error_list.open("rb")).worksheets[0]
+    cells = [cell for row in listing.iter_rows(min_row=2) for cell in row if cell.value is not None]
+    [value] = [cell for cell in cells if cell.value == "-2024-13-01"]
+    assert value.data_type == "s" and all(cell.data_type != "f" for cell in cells)
+
+
+def test_malformed_indicator_file(world: World) -> None:
+    hp, ns = world.ent_huangpu.uscc, world.ent_nansha.uscc
+    headers = ["统一社会信用代码", "年份", "数据来源", "获取日期", "职工总人数", "科技人员数（人）", "营业收入(元)"]
+    rows = [
+        [hp, 2024, "税务", "2025-05-31", "１２０", "40", "３０，０００，０００．００"],  # full width
+        [ns, 2024, "税务局", "2025/5/31", 80, 10, "3,000万"],  # an amount with its unit written in
+        [ns, 2023, "工商", "2024-02-30", 80, 10, "1,2345.6"],  # no such day; misplaced commas
+        [None, None, None, None, None, None, None],  # blank: skipped
+        [ns, 2022, "工商", "2023-05-31", 80.5, -1, "2000000"],  # half a person; a negative count
+        [hp, 2024, "税务", "2025-05-31", 121, 40, None],  # the same key as row 2
+        [ns, 2021, "税务局", "2022年5月31日", 70, 7, "1500000"],  # an alias of the source, a Chinese date
+    ]
+    imp = run(xlsx(headers, rows), kind="indicators")
+    assert set(codes(imp)) == {(3, "revenue", "money.unit"), (4, "obtained_on", "date.invalid"),
+                               (4, "revenue", "money.grouping"), (6, "employees", "integer.fraction"),
+                               (6, "tech_staff", "range.min"), (7, "uscc", "row.duplicate")}
+    assert (imp.rows, imp.created, imp.rejected) == (6, 2, 4)  # the blank row is not counted
+    assert "header.fuzzy" in {w["code"] for w in imp.warnings}  # 职工总人数 read as 职工总数(人), and said so
+    duplicate = next(e for e in imp.errors if e["code"] == "row.duplicate")
+    assert "/ 2024 / 税务 / 2025-05-31" in duplicate["message_zh"] and "/ tax authority /" in duplicate["message_en"]
+    unit = next(e for e in imp.errors if e["code"] == "money.unit")
+    assert "万" in unit["message_zh"] and unit["header"] == "营业收入(元)"
+    report = IndicatorReport.objects.get(enterprise=world.ent_huangpu, year=2024)
+    assert (report.employees, report.tech_staff, report.revenue) == (120, 40, 30_000_000)
+    declared = IndicatorReport.objects.get(enterprise=world.ent_nansha)
+    assert (declared.source, declared.obtained_on, declared.revenue) == ("tax", dt.date(2022, 5, 31), 1_500_000)
+    # A whole column in 万元 where the template wants yuan is refused before any row is read.
+    in_wan = run(xlsx(["统一社会信用代码", "年度", "数据来源", "获取日期", "营业收入(万元)"],
+                      [[hp, 2020, "税务", "2021-05-31", 3000]]), kind="indicators")
+    assert in_wan.status == ImportStatus.FAILED and in_wan.created == 0
+    assert any(e["code"].startswith("header.") and e["row"] == 0 for e in in_wan.errors)
 
 
 # --- the command ----------------------------------------------------------------------------------

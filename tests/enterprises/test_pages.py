@@ -41,8 +41,8 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
     assert chart["years"] == ["2023", "2024", "2025"]
     assert chart["money"][0]["data"] == [3000.0, 3000.0, 3000.0]  # revenue in 万元
     # Reasons point by point, in Chinese by default.
-    assert "科技人员40人占职工总数120人的33.33%，得20分" in html
-    assert "按《中小企业划型标准规定》(工信部联企业〔2011〕300号)第四(十二)项，划为中型企业" in html
+    assert "科技人员40人，占职工总数120人的33.33%，达到30%(含)以上档，得20分（满分20分）" in html
+    assert "按《中小企业划型标准规定》(工信部联企业〔2011〕300号)第四条第（十二）项（软件和信息技术服务业），划为中型企业" in html
     # The used revenue is the tax figure; the declared one is shown as superseded, on demand.
     assert "30,000,000.00" in html and "<s>32,000,000.00</s>" in html
     assert "GR202444001234" in html
@@ -51,7 +51,8 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
                          HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("set-language"), {"language": "en", "next": "/"})
     english = client.get(reverse("enterprise-detail", args=[software.pk]) + "?on=2026-06-30").content.decode()
-    assert "tech staff 40 of 120 employees = 33.33%: 20 points" in english
+    assert "technology staff 40: 33.33% of 120 employees, band 30% and above: 20 of 20 points" in english
+    assert "software_it" not in english and "a medium-sized enterprise under the SME size standard" in english
 
 
 def test_profile_without_data_renders(world: World, client: Any) -> None:
@@ -101,6 +102,7 @@ def test_filters(software: Enterprise, world: World, client: Any, kinds: dict[st
 
 def test_export_xlsx_and_csv_of_the_filtered_list(software: Enterprise, world: World, client: Any) -> None:
     services.enterprise_update(actor=None, enterprise=world.ent_nansha, name="=cmd|' /C calc'!A0 公司")
+    services.enterprise_update(actor=None, enterprise=software, registered_capital="12,345,678.90")
     client.force_login(world.users["manager"])
     url = reverse("enterprise-list")
     rows = list(csv.reader(io.StringIO(client.get(url, {"export": "csv"}).content.decode("utf-8-sig"))))
@@ -118,6 +120,27 @@ def test_export_xlsx_and_csv_of_the_filtered_list(software: Enterprise, world: W
     assert [row[0] for row in exported] == [software.uscc]
     # xlsx cells are written as strings, never formulas.
     assert all(not isinstance(cell, str) or not cell.startswith("=") for row in exported for cell in row)
+    # Amounts and dates are typed, so a spreadsheet sorts and sums them; the header row is frozen.
+    header = [cell.value for cell in sheet[1]]
+    capital, founded = sheet[2][header.index("注册资本(元)")], sheet[2][header.index("成立日期")]
+    assert sheet.title == "企业库" and sheet.freeze_panes == "A2"
+    assert header[16:19] == ["科小评价得分", "科小评价结论", "高企认定条件(参考)"] and sheet[2][17].value == "符合"
+    assert capital.value == 12_345_678.9 and capital.number_format == "#,##0.00"
+    assert founded.value.date() == software.founded_on and founded.number_format == "yyyy-mm-dd"
+
+
+@pytest.mark.parametrize("dangerous", ["+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://x")'])
+def test_every_formula_prefix_is_neutralised_in_exports(world: World, client: Any, dangerous: str) -> None:
+    services.enterprise_update(actor=None, enterprise=world.ent_nansha, address=dangerous,
+                               contact_name=dangerous[:50])
+    client.force_login(world.users["manager"])
+    url = reverse("enterprise-list")
+    rows = list(csv.reader(io.StringIO(client.get(url, {"export": "csv"}).content.decode("utf-8-sig"))))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'" + dangerous in cells and dangerous not in cells
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "xlsx"}).content)).active
+    written = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
+    assert all(cell.data_type != "f" for cell in written)
 
 
 def test_manager_registers_and_edits_an_enterprise(world: World, client: Any) -> None:

@@ -129,7 +129,7 @@ def test_pool_eligibility_under_the_2021_rules(software: Enterprise, kinds: dict
     # Between certificates (the first ends 2024-11-30, the next starts 2024-12-11) no status is held.
     gap = assess(software, D(2024, 12, 5)).eligibility
     assert {r.code for r in gap.verdict.problems} == {"eligibility.qualification"}
-    assert "high_tech" in gap.verdict.reason("eligibility.qualification").message_en
+    assert "not valid on that date: high-tech enterprise" in gap.verdict.reason("eligibility.qualification").message_en
 
 
 def test_pool_eligibility_under_the_2025_rules(world: World, kinds: dict[str, Any]) -> None:

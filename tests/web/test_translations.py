@@ -12,24 +12,26 @@ import techfin
 LOCALE = Path(techfin.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
-def _entries() -> list[tuple[str, str]]:
+def _entries() -> list[tuple[str | None, str, str]]:
+    """(context, msgid, msgstr) of every entry; context is None for an entry without msgctxt."""
     text = (LOCALE / "django.po").read_text(encoding="utf-8")
-    pairs = []
+    entries = []
     for block in text.split("\n\n"):
-        match = re.search(r'^msgid ((?:".*"\n?)+)(?:msgid_plural (?:".*"\n?)+)?msgstr(?:\[0\])? ((?:".*"\n?)+)',
-                          block, re.M)
+        match = re.search(r'^(?:msgctxt ((?:".*"\n?)+))?msgid ((?:".*"\n?)+)(?:msgid_plural (?:".*"\n?)+)?'
+                          r'msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
         if match:
-            msgid = "".join(json.loads(s) for s in re.findall(r'".*"', match.group(1)))
-            msgstr = "".join(json.loads(s) for s in re.findall(r'".*"', match.group(2)))
+            context = "".join(json.loads(s) for s in re.findall(r'".*"', match.group(1))) if match.group(1) else None
+            msgid = "".join(json.loads(s) for s in re.findall(r'".*"', match.group(2)))
+            msgstr = "".join(json.loads(s) for s in re.findall(r'".*"', match.group(3)))
             if msgid:
-                pairs.append((msgid, msgstr))
-    return pairs
+                entries.append((context, msgid, msgstr))
+    return entries
 
 
 def test_every_message_is_translated() -> None:
     entries = _entries()
     assert len(entries) > 300
-    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    untranslated = [msgid for _context, msgid, msgstr in entries if not msgstr]
     assert not untranslated, f"untranslated: {untranslated[:10]}"
     assert "#, fuzzy" not in (LOCALE / "django.po").read_text(encoding="utf-8")
 
@@ -37,5 +39,6 @@ def test_every_message_is_translated() -> None:
 def test_compiled_catalogue_matches_the_source() -> None:
     with (LOCALE / "django.mo").open("rb") as handle:
         catalogue = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, msgstr in _entries() if catalogue.gettext(msgid) != msgstr]
+    stale = [msgid for context, msgid, msgstr in _entries()
+             if (catalogue.pgettext(context, msgid) if context is not None else catalogue.gettext(msgid)) != msgstr]
     assert not stale, f"django.mo is older than django.po; run msgfmt: {stale[:5]}"

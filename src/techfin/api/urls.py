@@ -26,8 +26,15 @@ from techfin.enterprises.api import (
     QualificationViewSet,
     RiskEventViewSet,
 )
-from techfin.filings.api import FilingBatchViewSet, FilingViewSet
+from techfin.filings.api import (
+    AnomalyViewSet,
+    ContinuationViewSet,
+    FilingBatchViewSet,
+    FilingViewSet,
+    StatusReportViewSet,
+)
 from techfin.ledger.api import LedgerAccountViewSet, LedgerTransferViewSet
+from techfin.notifications.api import NotificationViewSet
 
 router = DefaultRouter()
 router.register("banks", BankViewSet, basename="bank")
@@ -48,9 +55,13 @@ router.register("budgets", BudgetViewSet, basename="budget")
 router.register("recoveries", RecoveryViewSet, basename="recovery")
 router.register("debt-transfers", DebtTransferViewSet, basename="debttransfer")
 router.register("risk-alerts", RiskAlertViewSet, basename="riskalert")
+router.register("status-reports", StatusReportViewSet, basename="statusreport")
+router.register("anomalies", AnomalyViewSet, basename="anomaly")
+router.register("continuations", ContinuationViewSet, basename="continuation")
 router.register("audit/events", AuditEventViewSet, basename="auditevent")
 router.register("ledger/accounts", LedgerAccountViewSet, basename="ledger-account")
 router.register("ledger/transfers", LedgerTransferViewSet, basename="ledger-transfer")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -64,6 +64,8 @@ from techfin.filings.policies import current_policy_set
 from techfin.ledger import services as ledger
 from techfin.ledger.errors import LedgerError
 from techfin.ledger.models import Account, Transfer, TransferKind, TransferState
+from techfin.notifications.models import Level
+from techfin.notifications.services import notify
 
 ZERO = Decimal("0.00")
 CLAIMANT = ClaimShare.PayerKind.CLAIMANT
@@ -224,6 +226,12 @@ def recovery_report(*, actor: Any, claim: Claim, amount: Any, recovered_on: dt.d
         action = "transfer" if kind == RecoveryKind.DEBT_TRANSFER else "report"
         record_event(actor=actor, action=action, obj=recovery, parent=claim,
                      changes={k: [None, v] for k, v in snapshot(recovery).items()})
+        number, amount = recovery.number, f"{gross:,.2f}"
+        notify(role=Role.MANAGER, kind="recovery.reported", level=Level.INFO, exclude=actor,
+               link=f"/claims/recoveries/{recovery.pk}/", key=f"recovery:{recovery.pk}:reported",
+               title=lambda: _("%(number)s: %(amount)s yuan to confirm on claim %(claim)s")
+               % {"number": number, "amount": amount, "claim": claim.number},
+               body=lambda: _("Confirm receipt of the returns, or reject the report with a reason."))
     return recovery
 
 
@@ -303,8 +311,13 @@ def recovery_reject(*, actor: Any, recovery: Recovery, reason: str, on: dt.date 
                                                     for n, t in enumerate(pending, 1)],
                                     actor=actor, reference=recovery, booked_on=max(on, recovery.recovered_on),
                                     memo=f"{recovery.claim.number} {recovery.number} 不予确认，撤销预留")
-        return _step(recovery, actor=actor, action="reject", note=reason, status=RecoveryStatus.REJECTED,
-                     closing_key=key, decided_on=on, decision_reason=reason)
+        recovery = _step(recovery, actor=actor, action="reject", note=reason, status=RecoveryStatus.REJECTED,
+                         closing_key=key, decided_on=on, decision_reason=reason)
+        number = recovery.number
+        notify(role=Role.BANK, bank=recovery.claim.bank_id, kind="recovery.rejected", level=Level.WARNING,
+               exclude=actor, link=f"/claims/recoveries/{recovery.pk}/", key=f"recovery:{recovery.pk}:rejected",
+               title=lambda: _("%(number)s was not confirmed") % {"number": number}, body=reason)
+        return recovery
 
 
 def recovery_reverse(*, actor: Any, recovery: Recovery, reason: str, on: dt.date | None = None) -> Recovery:

@@ -20,7 +20,8 @@ set the claim falls under; the tech-pool measures have none [U]. Definitions use
 
 The consequence the data names, ``claims_suspended``, is applied at approval: a claim of a bank
 or guarantor above its line is **held** (it stays recommended with the reason, ``Claim.hold_reason``)
-and a risk alert is raised for the fund manager and the supervisor; approving it again later
+and a risk alert is raised for the fund manager and the supervisor, who are told in the platform
+(``techfin.notifications.notify``), as is the bank; approving it again later
 approves it once the figures are back within the line. No policy in the data holds new filings,
 so that consequence is not implemented.
 
@@ -142,6 +143,7 @@ def alert_raise(*, actor: Any, claim: Claim, verdict: StopLineVerdict, on: dt.da
             alert.claims.add(claim)
             record_event(actor=actor, action="create", obj=alert, parent=claim,
                          changes={k: [None, v] for k, v in snapshot(alert).items()})
+            _tell_overseers(alert)
         elif not alert.claims.filter(pk=claim.pk).exists():
             for name, value in values.items():
                 setattr(alert, name, value)
@@ -150,6 +152,44 @@ def alert_raise(*, actor: Any, claim: Claim, verdict: StopLineVerdict, on: dt.da
             record_event(actor=actor, action="hold", obj=alert, parent=claim,
                          changes={"claims": [None, claim.number]})
     return alert
+
+
+def _tell_overseers(alert: RiskAlert) -> None:
+    """The fund manager and the supervisor are told in the platform (站内消息), once per alert."""
+    from django.utils.translation import gettext as _
+
+    from techfin.accounts.models import Role
+    from techfin.notifications.models import Level
+    from techfin.notifications.services import notify
+
+    subject = alert.subject
+    for role in (Role.MANAGER, Role.SUPERVISOR):
+        notify(role=role, kind="risk.stop_line", level=Level.URGENT, link="/claims/risk/",
+               key=f"risk-alert:{alert.pk}",
+               title=lambda: _("%(subject)s crossed its stop line for %(year)s: claims are held")
+               % {"subject": subject, "year": alert.year},
+               body=lambda: alert.message)
+
+
+def claim_held_notice(claim: Claim, actor: Any) -> None:
+    """The claimant bank's officers learn that its claim is held, and why."""
+    from django.utils.translation import gettext as _
+
+    from techfin.accounts.models import Role
+    from techfin.notifications.models import Level
+    from techfin.notifications.services import notify
+
+    english_reason, chinese_reason = claim.hold_reason.get("message_en", ""), claim.hold_reason.get("message_zh", "")
+
+    def reason() -> str:
+        from django.utils.translation import get_language
+
+        return english_reason if (get_language() or "zh").startswith("en") else chinese_reason
+
+    notify(role=Role.BANK, bank=claim.bank_id, kind="claim.held", level=Level.WARNING, exclude=actor,
+           link=f"/claims/{claim.pk}/", key=f"claim:{claim.pk}:held",
+           title=lambda: _("Claim %(number)s is held: compensation is suspended") % {"number": claim.number},
+           body=reason)
 
 
 def alert_acknowledge(*, actor: Any, alert: RiskAlert, note: str = "", on: dt.date) -> RiskAlert:

@@ -520,6 +520,7 @@ def _hold(claim: Claim, *, actor: Any, on: dt.date) -> Claim | None:
               "year": claim.default_on.year if claim.default_on else on.year, "consequence": verdict.consequence}
     if claim.hold_reason != reason:
         claim = _step(claim, actor=actor, action="hold", note=found.message_zh, hold_reason=reason)
+        risk.claim_held_notice(claim, actor)
     risk.alert_raise(actor=actor, claim=claim, verdict=verdict, on=on)
     return claim
 

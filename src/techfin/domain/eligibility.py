@@ -57,8 +57,37 @@ _KIND_ZH = {
 }
 
 
+_KIND_EN = {
+    HIGH_TECH: "high-tech enterprise",
+    TECH_SME: "tech SME",
+    HIGH_TECH_RESERVE: "Guangzhou high-tech enterprise reserve",
+    COMPETITION_AWARD: "award or finalist of the China Innovation and Entrepreneurship Competition (Guangzhou)",
+    KEY_SUPPORT: "key-support list",
+    DISHONEST_DEBTOR: "dishonest debtors list",
+    ABNORMAL_OPERATIONS: "abnormal operations list",
+}
+
+
+def _in_order(kinds: frozenset[str] | set[str]) -> list[str]:
+    """Kinds in the order the measures name them (高企, 科小, 培育库, 大赛), others after by code."""
+    order = list(_KIND_ZH)
+    return sorted(kinds, key=lambda kind: (order.index(kind) if kind in order else len(order), kind))
+
+
 def _zh(kind: str) -> str:
     return _KIND_ZH.get(kind, kind)
+
+
+def _en(kind: str) -> str:
+    """The English name of a kind; a kind added to the registry later keeps its code, made readable."""
+    return _KIND_EN.get(kind, kind.replace("_", " "))
+
+
+def _size_names(classes: frozenset[SizeClass]) -> tuple[str, str]:
+    ordered = sorted(classes, key=lambda c: c.rank, reverse=True)
+    names_en = [c.label_en for c in ordered]
+    en = names_en[0] if len(names_en) == 1 else ", ".join(names_en[:-1]) + " or " + names_en[-1]
+    return "、".join(c.label_zh for c in ordered), en
 
 
 @dataclass(frozen=True)
@@ -205,6 +234,15 @@ def pool_eligibility(snapshot: EnterpriseSnapshot, on: date, rules: EligibilityR
     reasons.append(_registered_in_city(snapshot, rules))
     if rules.qualifying_kinds is not None:
         reasons.append(_qualification(snapshot, on, rules.qualifying_kinds))
+    else:
+        # Said, not left out: a reader who knows the tech pool looks for the qualification check.
+        reasons.append(Reason(
+            code="eligibility.no_qualification_required", ok=True,
+            message_zh=f"{rules.document}不以高新技术企业等科技资质为入池条件，以企业规模为准",
+            message_en="these rules ask for no technology qualification (such as a high-tech certificate); "
+                       "the size class decides",
+            detail={"rule_set": rules.name},
+        ))
     if rules.allowed_size_classes is not None:
         reasons.append(_size(snapshot, on, rules))
     if rules.exclude_listed:
@@ -220,8 +258,8 @@ def pool_eligibility(snapshot: EnterpriseSnapshot, on: date, rules: EligibilityR
             code=f"eligibility.risk.{kind}", ok=not active,
             message_zh=(f"{on.isoformat()}列入{_zh(kind)}（自{active[0].start.isoformat()}起）" if active
                         else f"{on.isoformat()}未列入{_zh(kind)}"),
-            message_en=(f"on {kind} list on {on.isoformat()} (since {active[0].start.isoformat()})" if active
-                        else f"not on {kind} list on {on.isoformat()}"),
+            message_en=(f"on the {_en(kind)} on {on.isoformat()} (since {active[0].start.isoformat()})" if active
+                        else f"not on the {_en(kind)} on {on.isoformat()}"),
             detail={"kind": kind, "since": active[0].start if active else None},
         ))
     return Verdict(passed=all(r.ok for r in reasons), rule_set=rules.name, reasons=tuple(reasons))
@@ -258,23 +296,24 @@ def _registered_in_city(snapshot: EnterpriseSnapshot, rules: EligibilityRules) -
 
 
 def _qualification(snapshot: EnterpriseSnapshot, on: date, kinds: frozenset[str]) -> Reason:
-    held = sorted({q.kind for q in snapshot.qualifications if q.kind in kinds and q.held_on(on)})
-    lapsed = sorted({q.kind for q in snapshot.qualifications if q.kind in kinds and not q.held_on(on)} - set(held))
-    accepted_zh = "、".join(_zh(kind) for kind in sorted(kinds))
+    held = _in_order({q.kind for q in snapshot.qualifications if q.kind in kinds and q.held_on(on)})
+    lapsed = _in_order({q.kind for q in snapshot.qualifications if q.kind in kinds and not q.held_on(on)}
+                       - set(held))
+    accepted_zh = "、".join(_zh(kind) for kind in _in_order(kinds))
     if held:
         return Reason(
             code="eligibility.qualification", ok=True,
             message_zh=f"{on.isoformat()}持有有效资质：" + "、".join(_zh(kind) for kind in held),
-            message_en=f"holds on {on.isoformat()}: " + ", ".join(held),
+            message_en=f"holds on {on.isoformat()}: " + ", ".join(_en(kind) for kind in held),
             detail={"held": ",".join(held)},
         )
     lapsed_zh = ("（" + "、".join(_zh(kind) for kind in lapsed) + "资质不在有效期内）") if lapsed else ""
-    lapsed_en = (" (" + ", ".join(lapsed) + " not valid on that date)") if lapsed else ""
+    lapsed_en = ("; not valid on that date: " + ", ".join(_en(kind) for kind in lapsed)) if lapsed else ""
     return Reason(
         code="eligibility.qualification", ok=False,
         message_zh=f"{on.isoformat()}未持有任一入池资质：{accepted_zh}{lapsed_zh}",
-        message_en=f"holds none of the qualifying statuses on {on.isoformat()}: "
-                   f"{', '.join(sorted(kinds))}{lapsed_en}",
+        message_en=f"holds none of the qualifying statuses on {on.isoformat()} "
+                   f"({'; '.join(_en(kind) for kind in _in_order(kinds))}){lapsed_en}",
         detail={"accepted": ",".join(sorted(kinds)), "lapsed": ",".join(lapsed)},
     )
 
@@ -287,21 +326,21 @@ def _size(snapshot: EnterpriseSnapshot, on: date, rules: EligibilityRules) -> Re
     if relaxing:
         allowed = allowed | rules.relaxed_size_classes
     allowed_text = ",".join(c.value for c in sorted(allowed, key=lambda c: c.rank))
-    allowed_zh = "、".join(c.label_zh for c in sorted(allowed, key=lambda c: c.rank))
+    allowed_zh, allowed_en = _size_names(allowed)
     via_zh = ("（因" + "、".join(_zh(k) for k in relaxing) + "放宽）") if relaxing else ""
-    via_en = (" (relaxed for " + ", ".join(relaxing) + ")") if relaxing else ""
+    via_en = (" (relaxed for a " + ", ".join(_en(k) for k in relaxing) + ")") if relaxing else ""
     detail = {"size_class": snapshot.size_class.value if snapshot.size_class else None,
               "allowed": allowed_text, "relaxed_by": ",".join(relaxing)}
     if snapshot.size_class is None:
         return Reason(code=code, ok=False, unknown=True,
                       message_zh=f"企业规模未知；入池要求为{allowed_zh}{via_zh}",
-                      message_en=f"size class unknown; the rules admit {allowed_text}{via_en}", detail=detail)
+                      message_en=f"size class unknown; the rules admit a {allowed_en}{via_en}", detail=detail)
     ok = snapshot.size_class in allowed
     return Reason(
         code=code, ok=ok,
         message_zh=f"企业规模为{snapshot.size_class.label_zh}，{'符合' if ok else '不符合'}"
                    f"入池要求（{allowed_zh}）{via_zh}",
-        message_en=f"size class {snapshot.size_class.value} is {'within' if ok else 'outside'} "
-                   f"the admitted classes ({allowed_text}){via_en}",
+        message_en=f"a {snapshot.size_class.label_en}: {'within' if ok else 'outside'} "
+                   f"the classes admitted ({allowed_en}){via_en}",
         detail=detail,
     )

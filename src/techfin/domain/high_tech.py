@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from techfin.domain import _ratio
 from techfin.domain.money import yuan_from_wan
-from techfin.domain.reasons import DetailValue, InvalidInput, Reason, Verdict
+from techfin.domain.reasons import DetailValue, InvalidInput, Reason, Verdict, yuan_en, yuan_zh
 from techfin.domain.versioning import select_in_force
 
 
@@ -100,21 +100,40 @@ class HighTechInput:
         for name in ("employees", "tech_staff"):
             count: int | None = getattr(self, name)
             if count is not None and count < 0:
-                problem(name, f"{name}不能为负数：{count}", f"{name} must be >= 0, got {count}")
+                zh, en = FIGURE_NAMES[name]
+                problem(name, f"{zh}不能为负数：{count}", f"{en} must not be negative, got {count}")
         for name in ("revenue_last_year", "rd_expense_3y", "revenue_3y", "domestic_rd_expense_3y",
                      "high_tech_income_last_year", "total_income_last_year"):
             amount: Decimal | None = getattr(self, name)
             if amount is not None and (not amount.is_finite() or amount < 0):
-                problem(name, f"{name}应为非负金额：{amount}", f"{name} must be a non-negative amount, got {amount}")
+                zh, en = FIGURE_NAMES[name]
+                problem(name, f"{zh}应为非负金额：{amount}", f"{en} must be an amount not below zero, got {amount}")
         pairs = (("tech_staff", "employees"), ("domestic_rd_expense_3y", "rd_expense_3y"),
                  ("high_tech_income_last_year", "total_income_last_year"))
         for part_name, whole_name in pairs:
             part, whole = getattr(self, part_name), getattr(self, whole_name)
             if part is not None and whole is not None and whole >= 0 and part > whole:
-                problem(part_name, f"{part_name}({part})大于{whole_name}({whole})",
-                        f"{part_name} ({part}) exceeds {whole_name} ({whole})")
+                (part_zh, part_en), (whole_zh, whole_en) = FIGURE_NAMES[part_name], FIGURE_NAMES[whole_name]
+                money = isinstance(part, Decimal)
+                shown = (yuan_zh(part), yuan_zh(whole), yuan_en(part), yuan_en(whole)) if money else \
+                    (f"{part}人", f"{whole}人", str(part), str(whole))
+                problem(part_name, f"{part_zh}（{shown[0]}）大于{whole_zh}（{shown[1]}）",
+                        f"{part_en} ({shown[2]}) exceeds {whole_en} ({shown[3]})")
         if problems:
             raise InvalidInput(problems)
+
+
+# The figures of `HighTechInput`, named in messages (Chinese, English).
+FIGURE_NAMES: dict[str, tuple[str, str]] = {
+    "employees": ("职工总数", "employees"),
+    "tech_staff": ("科技人员数", "technology staff"),
+    "revenue_last_year": ("最近一年销售收入", "latest-year revenue"),
+    "rd_expense_3y": ("近三年研发费用总额", "3-year R&D expense"),
+    "revenue_3y": ("近三年销售收入总额", "3-year revenue"),
+    "domestic_rd_expense_3y": ("近三年境内研发费用", "3-year domestic R&D expense"),
+    "high_tech_income_last_year": ("近一年高新技术产品(服务)收入", "latest-year high-tech products and services income"),
+    "total_income_last_year": ("近一年总收入", "latest-year total income"),
+}
 
 
 def _unknown(code: str, zh: str, en: str, **detail: DetailValue) -> Reason:
@@ -174,7 +193,7 @@ def _tech_staff(inp: HighTechInput, rules: HighTechRules) -> Reason:
         code=code, ok=ok,
         message_zh=f"科技人员占职工总数{_ratio.display(ratio)}%，"
                    f"{'不低于' if ok else '低于'}{rules.min_tech_staff_percent}%（第十一条(四)）",
-        message_en=f"tech staff are {_ratio.display(ratio)}% of employees, "
+        message_en=f"technology staff are {_ratio.display(ratio)}% of employees, "
                    f"{'at least' if ok else 'below'} {rules.min_tech_staff_percent}% (art. 11(4))",
         detail={"ratio_percent": _ratio.display(ratio), "minimum_percent": rules.min_tech_staff_percent},
     )
@@ -192,10 +211,12 @@ def _rd_intensity(inp: HighTechInput, rules: HighTechRules) -> Reason:
     ok = _ratio.at_least(ratio, threshold)
     return Reason(
         code=code, ok=ok,
-        message_zh=f"近三年研发费用占同期销售收入{_ratio.display(ratio)}%；最近一年销售收入{inp.revenue_last_year}元，"
+        message_zh=f"近三年研发费用{yuan_zh(inp.rd_expense_3y)}占同期销售收入{yuan_zh(inp.revenue_3y)}的"
+                   f"{_ratio.display(ratio)}%；最近一年销售收入{yuan_zh(inp.revenue_last_year)}，"
                    f"要求不低于{threshold}%：{'符合' if ok else '不符合'}（第十一条(五)）",
-        message_en=f"3-year R&D is {_ratio.display(ratio)}% of revenue; latest-year revenue CNY "
-                   f"{inp.revenue_last_year} requires {threshold}%: {'met' if ok else 'not met'} (art. 11(5))",
+        message_en=f"3-year R&D {yuan_en(inp.rd_expense_3y)} is {_ratio.display(ratio)}% of 3-year revenue "
+                   f"{yuan_en(inp.revenue_3y)}; latest-year revenue {yuan_en(inp.revenue_last_year)} requires "
+                   f"{threshold}%: {'met' if ok else 'not met'} (art. 11(5))",
         detail={"ratio_percent": _ratio.display(ratio), "minimum_percent": threshold,
                 "revenue_last_year": inp.revenue_last_year},
     )

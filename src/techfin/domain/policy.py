@@ -296,6 +296,9 @@ class PoolPolicy:
     overlay_article: str | None  # the article admitting district overlays (叠加补偿), when known
     modes: tuple[ModeRule, ...]
     provenance: tuple[Provenance, ...] = ()
+    # Days before the status report deadline the platform reminds banks; optional in the data
+    # (no document sets it): None leaves it to the reminder command's documented default.
+    status_reminder_days: int | None = None
     _by_mode: Mapping[str, ModeRule] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -645,6 +648,8 @@ def _policy(node: _Obj) -> PoolPolicy:
         "status_report_day": node.req("status_report_day", _count),
         "annual_budget": node.opt("annual_budget_wan", _wan),
         "overlay_article": node.opt("overlay_article", _text),
+        "status_reminder_days": node.opt("status_reminder_days", _count) if "status_reminder_days" in node.raw
+        else None,
     }
     modes = tuple(_mode_rule(mode_node) for mode_node in node.items("modes"))
     node.done()

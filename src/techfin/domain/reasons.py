@@ -126,3 +126,32 @@ class InvalidInput(ValueError):
 
 def all_ok(reasons: Iterable[Reason]) -> bool:
     return all(reason.ok for reason in reasons)
+
+
+# --- amounts in messages ------------------------------------------------------------------
+# Messages are read by people: an amount in yuan is shown as a fund manager writes it (3000万元,
+# 2亿元; CNY 30,000,000), never as the stored Decimal (30000000.00). Display only: the rules
+# compare the exact amounts.
+
+_WAN = Decimal(10000)
+_YI = Decimal(100_000_000)
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def yuan_zh(amount: Decimal | int) -> str:
+    """An amount in yuan as written in Chinese: 2亿元, 3000万元, 123.46万元, 800元."""
+    value = Decimal(amount)
+    if abs(value) >= _YI and value % 1_000_000 == 0:
+        return f"{_plain(value / _YI)}亿元"
+    if abs(value) >= _WAN:
+        return f"{_plain((value / _WAN).quantize(Decimal('0.01')))}万元"
+    return f"{_plain(value.quantize(Decimal('0.01')))}元"
+
+
+def yuan_en(amount: Decimal | int) -> str:
+    """An amount in yuan as written in English: CNY 30,000,000 or CNY 1,234,567.89."""
+    value = Decimal(amount)
+    return f"CNY {value:,.0f}" if value == value.to_integral_value() else f"CNY {value:,.2f}"

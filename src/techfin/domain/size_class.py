@@ -51,6 +51,10 @@ class SizeClass(Enum):
         return _SIZE_ZH[self]
 
     @property
+    def label_en(self) -> str:
+        return _SIZE_EN[self]
+
+    @property
     def rank(self) -> int:
         """0 for micro up to 3 for large, for comparing classes."""
         return _SIZE_RANK[self]
@@ -61,6 +65,12 @@ _SIZE_ZH = {
     SizeClass.MEDIUM: "中型企业",
     SizeClass.SMALL: "小型企业",
     SizeClass.MICRO: "微型企业",
+}
+_SIZE_EN = {
+    SizeClass.LARGE: "large enterprise",
+    SizeClass.MEDIUM: "medium-sized enterprise",
+    SizeClass.SMALL: "small enterprise",
+    SizeClass.MICRO: "micro enterprise",
 }
 _SIZE_RANK = {SizeClass.MICRO: 0, SizeClass.SMALL: 1, SizeClass.MEDIUM: 2, SizeClass.LARGE: 3}
 
@@ -89,6 +99,10 @@ class Industry(Enum):
     def label_zh(self) -> str:
         return _INDUSTRY_ZH[self]
 
+    @property
+    def label_en(self) -> str:
+        return _INDUSTRY_EN[self]
+
 
 _INDUSTRY_ZH = {
     Industry.AGRICULTURE: "农、林、牧、渔业",
@@ -108,6 +122,46 @@ _INDUSTRY_ZH = {
     Industry.LEASING_BUSINESS: "租赁和商务服务业",
     Industry.OTHER: "其他未列明行业",
 }
+
+
+_INDUSTRY_EN = {
+    Industry.AGRICULTURE: "agriculture, forestry, animal husbandry and fishery",
+    Industry.INDUSTRY: "industry (mining, manufacturing and utilities)",
+    Industry.CONSTRUCTION: "construction",
+    Industry.WHOLESALE: "wholesale",
+    Industry.RETAIL: "retail",
+    Industry.TRANSPORT: "transport (except railways)",
+    Industry.WAREHOUSING: "warehousing",
+    Industry.POSTAL: "postal services",
+    Industry.ACCOMMODATION: "accommodation",
+    Industry.CATERING: "catering",
+    Industry.INFO_TRANSMISSION: "information transmission",
+    Industry.SOFTWARE_IT: "software and information technology services",
+    Industry.REAL_ESTATE_DEVELOPMENT: "real estate development",
+    Industry.PROPERTY_MANAGEMENT: "property management",
+    Industry.LEASING_BUSINESS: "leasing and business services",
+    Industry.OTHER: "other industries not listed",
+}
+
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _chinese_number(text: str) -> int:
+    """一 … 九十九 as written in article numbers (十二 = 12, 二十 = 20)."""
+    if "十" not in text:
+        return _CHINESE_DIGITS[text]
+    tens, _, units = text.partition("十")
+    return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[units] if units else 0)
+
+
+def clause_citations(clause: str) -> tuple[str, str]:
+    """The article and item of a clause such as ``四(十二)``, cited in Chinese
+    (``第四条第（十二）项``) and in English (``art. 4(12)``)."""
+    article, _, rest = clause.partition("(")
+    item = rest.rstrip(")")
+    zh = f"第{article}条" + (f"第（{item}）项" if item else "")
+    en = f"art. {_chinese_number(article)}" + (f"({_chinese_number(item)})" if item else "")
+    return zh, en
 
 
 class Metric(Enum):
@@ -170,6 +224,7 @@ class SizeRules:
     effective_to: date | None
     thresholds: tuple[IndustryThresholds, ...]
     industry_map: tuple[IndustryMapping, ...]
+    title_en: str = ""  # the document in English messages
 
     def for_industry(self, industry: Industry) -> IndustryThresholds:
         for item in self.thresholds:
@@ -387,6 +442,7 @@ SME_SIZE_2011 = SizeRules(
     effective_to=None,
     thresholds=_THRESHOLDS_2011,
     industry_map=_INDUSTRY_MAP_2011,
+    title_en="the SME size standard (MIIT and others, 2011, No. 300)",
 )
 
 SIZE_RULE_SETS: tuple[SizeRules, ...] = (SME_SIZE_2011,)
@@ -459,7 +515,7 @@ def resolve_industry(industry_code: str, rules: SizeRules = SME_SIZE_2011) -> tu
     distinct = tuple(dict.fromkeys(found))
     if len(distinct) > 1:
         names = "、".join(i.label_zh if i else "不适用" for i in distinct)
-        names_en = ", ".join(i.value if i else "not covered" for i in distinct)
+        names_en = "; ".join(i.label_en if i else "outside the standard" for i in distinct)
         return None, _industry_problem(
             text, "ambiguous", f"行业代码「{text}」不够具体，可能属于：{names}，请提供更细的行业代码",
             f"industry code '{text}' is not specific enough; it could be: {names_en}",
@@ -471,11 +527,14 @@ def resolve_industry(industry_code: str, rules: SizeRules = SME_SIZE_2011) -> tu
         unconfirmed = "yes" if any(m.unconfirmed for m in mappings) else "no"
         return None, _industry_problem(
             text, "not_covered", f"行业代码「{text}」不适用{rules.document}：{notes}",
-            f"industry code '{text}' is outside {rules.name}", note=notes, unconfirmed=unconfirmed)
+            f"industry code '{text}' is outside {rules.title_en or rules.name}"
+            + (" (finance follows its own size standard, PBOC 2015 No. 309)" if "309" in notes else
+               " (not an enterprise in the standard's sense)" if "不是" in notes else ""),
+            note=notes, unconfirmed=unconfirmed)
     return industry, Reason(
         code="size.industry", ok=True,
         message_zh=f"行业代码「{text}」属于{industry.label_zh}",
-        message_en=f"industry code '{text}' belongs to {industry.value}",
+        message_en=f"industry code '{text}' belongs to {industry.label_en}",
         detail={"industry_code": text, "industry": industry.value},
     )
 
@@ -500,7 +559,7 @@ def _filled(given: Mapping[Metric, Decimal | None], needed: tuple[Metric, ...], 
 def _fmt_figure(metric: Metric, value: Decimal) -> str:
     if metric is Metric.EMPLOYEES:
         return f"{value}人"
-    return f"{(value / WAN).normalize():f}万元"
+    return f"{(value / WAN).quantize(Decimal('0.01')).normalize():f}万元"
 
 
 def _fmt_figure_en(metric: Metric, value: Decimal) -> str:
@@ -563,8 +622,8 @@ def classify_size(
                 code="size.missing_figure", ok=False, unknown=True,
                 message_zh=f"缺少{metric.label_zh}，{industry.label_zh}划型需要该指标；"
                            f"现有数据只能确定为{'至'.join((low.label_zh, high.label_zh))}之间",
-                message_en=f"{metric.label_en} is missing and {industry.value} needs it; the class "
-                           f"is between {low.value} and {high.value}",
+                message_en=f"{metric.label_en} not given; the standard for {industry.label_en} needs it, so "
+                           f"the enterprise can only be placed between a {low.label_en} and a {high.label_en}",
                 detail={"metric": metric.value, "lowest": low.value, "highest": high.value},
             ))
         return SizeVerdict(passed=False, rule_set=rule_set.name, reasons=tuple(reasons),
@@ -574,7 +633,7 @@ def classify_size(
         reasons.append(Reason(
             code="size.missing_figure", ok=True,
             message_zh=f"缺少{metric.label_zh}，但不影响划型结果",
-            message_en=f"{metric.label_en} is missing but cannot change the class",
+            message_en=f"{metric.label_en} not given, but it cannot change the class",
             detail={"metric": metric.value},
         ))
     values = {m: v for m, v in _filled(given, needed, Decimal(0)).items() if m not in missing}
@@ -585,19 +644,24 @@ def classify_size(
         short = [(m, values[m], floor) for m, floor in floors if m in values and values[m] < floor]
         short_zh = "，".join(f"{m.label_zh}{_fmt_figure(m, v)}<{_fmt_figure(m, f)}" for m, v, f in short)
         short_en = ", ".join(f"{m.label_en} {_fmt_figure_en(m, v)} < {_fmt_figure_en(m, f)}" for m, v, f in short)
+        # A tier met says with which figures, so the reader sees the values the class rests on.
+        used_zh = "，".join(f"{m.label_zh}{_fmt_figure(m, values[m])}" for m, _ in floors if m in values)
+        used_en = ", ".join(f"{m.label_en} {_fmt_figure_en(m, values[m])}" for m, _ in floors if m in values)
         reasons.append(Reason(
             code=f"size.tier.{tier.value}", ok=True,
-            message_zh=f"{tier.label_zh}标准（{floors_zh}）：{'满足' if met else '不满足，' + short_zh}",
-            message_en=f"{tier.value} tier ({floors_en}): {'met' if met else 'not met, ' + short_en}",
+            message_zh=f"{tier.label_zh}标准（{floors_zh}）：{f'满足（{used_zh}）' if met else '不满足，' + short_zh}",
+            message_en=f"{tier.label_en} floor ({floors_en}): {f'met ({used_en})' if met else 'not met, ' + short_en}",
             detail={"met": met, **{f"floor_{m.value}": f for m, f in floors},
                     **{m.value: values[m] for m, _ in floors if m in values}},
         ))
         if met:
             break
+    clause_zh, clause_en = clause_citations(limits.clause)
     reasons.append(Reason(
         code="size.class", ok=True,
-        message_zh=f"按{rule_set.document}第{limits.clause}项，划为{low.label_zh}",
-        message_en=f"classified {low.value} under {rule_set.name}, article {limits.clause}",
+        message_zh=f"按{rule_set.document}{clause_zh}（{industry.label_zh}），划为{low.label_zh}",
+        message_en=f"a {low.label_en} under {rule_set.title_en or rule_set.name}, {clause_en}: "
+                   f"{industry.label_en}",
         detail={"size_class": low.value, "industry": industry.value, "clause": limits.clause,
                 "thresholds_unconfirmed": limits.unconfirmed},
     ))

@@ -34,7 +34,7 @@ from fractions import Fraction
 
 from techfin.domain import _ratio
 from techfin.domain.money import yuan_from_wan
-from techfin.domain.reasons import InvalidInput, Reason, Verdict
+from techfin.domain.reasons import InvalidInput, Reason, Verdict, yuan_en, yuan_zh
 from techfin.domain.versioning import select_in_force
 
 
@@ -50,12 +50,38 @@ class DirectPath(Enum):
     def label_zh(self) -> str:
         return _DIRECT_ZH[self]
 
+    @property
+    def label_en(self) -> str:
+        return _DIRECT_EN[self]
+
 
 _DIRECT_ZH = {
     DirectPath.HIGH_TECH: "拥有有效期内高新技术企业资格证书",
     DirectPath.NATIONAL_AWARD: "近五年内获得过国家级科技奖励，并在获奖单位中排在前三名",
     DirectPath.RD_INSTITUTION: "拥有经认定的省部级以上研发机构",
     DirectPath.LED_STANDARD: "近五年内主导制定过国际标准、国家标准或行业标准",
+}
+
+
+_DIRECT_EN = {
+    DirectPath.HIGH_TECH: "holds a valid high-tech enterprise certificate",
+    DirectPath.NATIONAL_AWARD: "won a national science and technology award in the last five years, "
+                               "among the first three award-winning organisations",
+    DirectPath.RD_INSTITUTION: "has a recognised R&D institution at provincial or ministerial level or above",
+    DirectPath.LED_STANDARD: "led the drafting of an international, national or industry standard in the "
+                             "last five years",
+}
+
+# The figures of `TechSmeInput`, named in messages (Chinese, English).
+FIGURE_NAMES: dict[str, tuple[str, str]] = {
+    "employees": ("职工总数", "employees"),
+    "tech_staff": ("科技人员数", "technology staff"),
+    "revenue": ("销售收入", "revenue"),
+    "total_assets": ("资产总额", "total assets"),
+    "rd_expense": ("研发费用总额", "R&D expense"),
+    "total_cost_expense": ("成本费用支出总额", "total costs and expenses"),
+    "ip_class1": ("Ⅰ类知识产权数", "class I IP rights"),
+    "ip_class2": ("Ⅱ类知识产权数", "class II IP rights"),
 }
 
 
@@ -182,12 +208,14 @@ class TechSmeInput:
         for name in ("employees", "tech_staff", "ip_class1", "ip_class2"):
             count = getattr(self, name)
             if count < 0:
-                problems.append(_input_problem(name, f"{name}不能为负数：{count}", f"{name} must be >= 0, got {count}"))
+                zh, en = FIGURE_NAMES[name]
+                problems.append(_input_problem(name, f"{zh}不能为负数：{count}", f"{en} must not be negative, got {count}"))
         for name in ("revenue", "total_assets", "rd_expense", "total_cost_expense"):
             amount: Decimal = getattr(self, name)
             if not amount.is_finite() or amount < 0:
-                problems.append(_input_problem(name, f"{name}应为非负金额：{amount}",
-                                               f"{name} must be a non-negative amount, got {amount}"))
+                zh, en = FIGURE_NAMES[name]
+                problems.append(_input_problem(name, f"{zh}应为非负金额：{amount}",
+                                               f"{en} must be an amount not below zero, got {amount}"))
         if self.tech_staff > self.employees >= 0:
             problems.append(_input_problem(
                 "tech_staff", f"科技人员数{self.tech_staff}超过职工总数{self.employees}",
@@ -270,6 +298,25 @@ def score_tech_sme(inp: TechSmeInput, rules: TechSmeRules) -> TechSmeScore:
     )
 
 
+def _share_zh(ratio: Fraction | None, whole: str) -> str:
+    return f"{whole}为0，无法计算占比" if ratio is None else f"占{whole}{_ratio.display(ratio)}%"
+
+
+def _share_en(ratio: Fraction | None, whole: str) -> str:
+    return f"{whole} is zero, no share" if ratio is None else f"{_ratio.display(ratio)}% of {whole}"
+
+
+def _band_text(ratio: Fraction | None, bands: tuple[Band, ...]) -> tuple[str, str]:
+    """Which band of the scoring table (第七条) a ratio reached, in words."""
+    if ratio is None:
+        return "无法计分", "no band"
+    reached = next((band for band in bands if _ratio.at_least(ratio, band.lower_percent)), None)
+    if reached is None:
+        lowest = bands[-1].lower_percent
+        return f"低于最低档{lowest}%", f"below the lowest band of {lowest}%"
+    return f"达到{reached.lower_percent}%(含)以上档", f"band {reached.lower_percent}% and above"
+
+
 def _check(code: str, ok: bool, zh: str, en: str, **detail: str | int | Decimal | bool | None) -> Reason:
     return Reason(code=code, ok=ok, message_zh=zh, message_en=en, detail=detail)
 
@@ -280,11 +327,13 @@ def _basic_conditions(inp: TechSmeInput, rules: TechSmeRules) -> list[Reason]:
                       en_adverse if adverse else en_clear, value=adverse)
 
     def limit(code: str, value: Decimal | int, maximum: Decimal | int, what_zh: str, what_en: str,
-              unit_zh: str) -> Reason:
+              money: bool) -> Reason:
         ok = value <= maximum
+        shown_zh = (yuan_zh(value), yuan_zh(maximum)) if money else (f"{value}人", f"{maximum}人")
+        shown_en = (yuan_en(value), yuan_en(maximum)) if money else (f"{value}", f"{maximum}")
         return _check(code, ok,
-                      f"{what_zh}{value}{unit_zh}，{'未超过' if ok else '超过'}{maximum}{unit_zh}上限（第六条(二)）",
-                      f"{what_en} {value} is {'within' if ok else 'above'} the limit of {maximum} (art. 6(2))",
+                      f"{what_zh}{shown_zh[0]}，{'未超过' if ok else '超过'}{shown_zh[1]}的上限（第六条(二)）",
+                      f"{what_en} {shown_en[0]}: {'within' if ok else 'above'} the limit of {shown_en[1]} (art. 6(2))",
                       value=value, maximum=maximum)
 
     return [
@@ -292,9 +341,10 @@ def _basic_conditions(inp: TechSmeInput, rules: TechSmeRules) -> list[Reason]:
                "在中国境内(不包括港、澳、台地区)注册的居民企业" + ("" if inp.mainland_resident else "：不符合"),
                "resident enterprise registered in mainland China" + ("" if inp.mainland_resident else ": no"),
                value=inp.mainland_resident),
-        limit("tech_sme.employees", inp.employees, rules.max_employees, "职工总数", "employees", "人"),
-        limit("tech_sme.revenue", inp.revenue, rules.max_revenue, "年销售收入", "annual revenue", "元"),
-        limit("tech_sme.total_assets", inp.total_assets, rules.max_total_assets, "资产总额", "total assets", "元"),
+        limit("tech_sme.employees", inp.employees, rules.max_employees, "职工总数", "employees", money=False),
+        limit("tech_sme.revenue", inp.revenue, rules.max_revenue, "年销售收入", "annual revenue", money=True),
+        limit("tech_sme.total_assets", inp.total_assets, rules.max_total_assets, "资产总额", "total assets",
+              money=True),
         flag("tech_sme.products_not_restricted", inp.restricted_products,
              "产品和服务不属于国家规定的禁止、限制和淘汰类（第六条(三)）",
              "产品和服务属于国家规定的禁止、限制和淘汰类（第六条(三)）",
@@ -335,32 +385,51 @@ def evaluate_tech_sme(inp: TechSmeInput, on: date, rule_set: TechSmeRules | None
 
     tech_ratio = _ratio.percent(inp.tech_staff, inp.employees)
     zero = score.tech_staff_points == 0
+    band_zh, band_en = _band_text(tech_ratio, rules.tech_staff_bands)
+    top = rules.tech_staff_bands[0].points
     reasons.append(_check(
         "tech_sme.tech_staff_points", not zero or direct is not None,
-        f"科技人员{inp.tech_staff}人占职工总数{inp.employees}人的{_ratio.display(tech_ratio)}%，"
-        f"得{score.tech_staff_points}分" + ("（科技人员指标得分不得为0分，第六条(五)）" + waived if zero else ""),
-        f"tech staff {inp.tech_staff} of {inp.employees} employees = {_ratio.display(tech_ratio)}%: "
-        f"{score.tech_staff_points} points" + (" (must not be 0, art. 6(5))" + waived_en if zero else ""),
+        f"科技人员{inp.tech_staff}人，{_share_zh(tech_ratio, f'职工总数{inp.employees}人的')}，{band_zh}，"
+        f"得{score.tech_staff_points}分（满分{top}分）"
+        + ("；科技人员指标得分不得为0分（第六条(五)）" + waived if zero else ""),
+        f"technology staff {inp.tech_staff}: {_share_en(tech_ratio, f'{inp.employees} employees')}, {band_en}: "
+        f"{score.tech_staff_points} of {top} points" + ("; this indicator must not score 0 (art. 6(5))"
+                                                         + waived_en if zero else ""),
         points=score.tech_staff_points, ratio_percent=_ratio.display(tech_ratio),
     ))
     revenue_ratio = _ratio.percent(inp.rd_expense, inp.revenue)
     cost_ratio = _ratio.percent(inp.rd_expense, inp.total_cost_expense)
-    basis_zh = {RdBasis.REVENUE: "研发费用占销售收入", RdBasis.COST: "研发费用占成本费用支出总额", None: "无法计算比例"}
-    basis_en = {RdBasis.REVENUE: "R&D to revenue", RdBasis.COST: "R&D to total costs and expenses",
-                None: "no ratio computable"}
+    used = {RdBasis.REVENUE: (revenue_ratio, rules.rd_revenue_bands),
+            RdBasis.COST: (cost_ratio, rules.rd_cost_bands)}.get(score.rd_basis) if score.rd_basis else None
+    basis_zh = {RdBasis.REVENUE: "按研发费用占销售收入的比例计分（两项取得分高者）",
+                RdBasis.COST: "按研发费用占成本费用支出总额的比例计分（两项取得分高者）",
+                None: "两项比例均无法计算"}
+    basis_en = {RdBasis.REVENUE: "scored on the share of revenue (the higher-scoring of the two)",
+                RdBasis.COST: "scored on the share of total costs and expenses (the higher-scoring of the two)",
+                None: "neither share can be computed"}
+    rd_band_zh, rd_band_en = _band_text(*used) if used else ("", "")
+    top = rules.rd_revenue_bands[0].points
     reasons.append(_check(
         "tech_sme.rd_points", True,
-        f"研发费用占销售收入{_ratio.display(revenue_ratio)}%，占成本费用支出总额{_ratio.display(cost_ratio)}%；"
-        f"按{basis_zh[score.rd_basis]}计分，得{score.rd_points}分",
-        f"R&D is {_ratio.display(revenue_ratio)}% of revenue and {_ratio.display(cost_ratio)}% of total costs "
-        f"and expenses; scored on {basis_en[score.rd_basis]}: {score.rd_points} points",
+        f"研发费用总额{yuan_zh(inp.rd_expense)}，{_share_zh(revenue_ratio, '销售收入')}，"
+        f"{_share_zh(cost_ratio, '成本费用支出总额')}；{basis_zh[score.rd_basis]}"
+        + (f"，{rd_band_zh}" if rd_band_zh else "") + f"，得{score.rd_points}分（满分{top}分）",
+        f"R&D expense {yuan_en(inp.rd_expense)}: {_share_en(revenue_ratio, 'revenue')}, "
+        f"{_share_en(cost_ratio, 'total costs and expenses')}; {basis_en[score.rd_basis]}"
+        + (f", {rd_band_en}" if rd_band_en else "") + f": {score.rd_points} of {top} points",
         points=score.rd_points, basis=None if score.rd_basis is None else score.rd_basis.value,
         rd_to_revenue_percent=_ratio.display(revenue_ratio), rd_to_cost_percent=_ratio.display(cost_ratio),
     ))
+    if inp.ip_class1 >= 1:
+        ip_zh = f"有Ⅰ类知识产权（{inp.ip_class1}项）"
+        ip_en = f"{inp.ip_class1} class I IP right(s)"
+    else:
+        ip_zh = f"无Ⅰ类知识产权，Ⅱ类知识产权{inp.ip_class2}项"
+        ip_en = f"no class I and {inp.ip_class2} class II IP right(s)"
     reasons.append(_check(
         "tech_sme.ip_points", True,
-        f"Ⅰ类知识产权{inp.ip_class1}项、Ⅱ类知识产权{inp.ip_class2}项，得{score.ip_points}分",
-        f"{inp.ip_class1} class I and {inp.ip_class2} class II IP rights: {score.ip_points} points",
+        f"{ip_zh}，得{score.ip_points}分（满分{rules.ip_class1_points}分）",
+        f"{ip_en}: {score.ip_points} of {rules.ip_class1_points} points",
         points=score.ip_points, ip_class1=inp.ip_class1, ip_class2=inp.ip_class2,
     ))
     passes_mark = score.total >= rules.pass_mark
@@ -377,7 +446,7 @@ def evaluate_tech_sme(inp: TechSmeInput, on: date, rule_set: TechSmeRules | None
         reasons.append(_check(
             "tech_sme.direct_path", True,
             "符合第八条直接确认条件：" + "；".join(path.label_zh for path in met),
-            "meets the direct conditions of art. 8: " + ", ".join(path.value for path in met),
+            "meets a direct condition of art. 8: " + "; ".join(path.label_en for path in met),
             direct_path=direct.value, all_met=",".join(path.value for path in met),
         ))
     return TechSmeVerdict(

@@ -8,12 +8,14 @@ rolled back if any row fails) or row by row (good rows kept). The page and the A
 upload as an `EnterpriseImport` and run it as a background job (`import_run`); the command
 runs the very same `import_run` in the foreground.
 
-Speed: enterprises go through `services.enterprises_bulk_upsert` (the checks of
-`enterprise_check`, bulk writes, audit appended in bulk), 1,000 rows a chunk; a 50,000-row file
-takes about 36 s, not the ten minutes 50,000 single-row calls would (bench/RESULTS.md).
-Qualifications and indicator reports, files of hundreds to a few thousand rows, go row by row
-through `qualification_upsert` / `indicator_report_upsert` in a savepoint each, with the
-summaries of the touched enterprises refreshed once per chunk.
+Speed: each kind goes through its bulk upsert, 1,000 rows a chunk: enterprises through
+`services.enterprises_bulk_upsert` (the checks of `enterprise_check`), qualifications and
+indicator reports through `services.qualifications_bulk_upsert` /
+`services.indicator_reports_bulk_upsert` (the checks of `qualification_upsert` /
+`indicator_report_upsert`); each reads what it needs per chunk in a few queries, writes in
+bulk, appends the audit events in bulk and refreshes the verdict summaries of the enterprises
+it touched. A 50,000-row file takes well under a minute, not the ten minutes or more that
+50,000 single-row calls would (bench/RESULTS.md).
 
 Messages: cell problems come from the parsers in both languages. The services raise Django
 `ValidationError`s in the active language only, so a refused row is checked again under
@@ -489,16 +491,20 @@ class _EnterpriseWriter:
         """Nothing to do: the bulk upsert refreshed the summaries it touched."""
 
 
-class _RowWriter:
-    """Qualifications and indicator reports through their single-row services, a savepoint each."""
+class _ChildWriter:
+    """Qualifications and indicator reports through their bulk upserts, one call per chunk, with
+    the same checks, audit and summaries as the single-row services (`qualification_upsert`,
+    `indicator_report_upsert`); a chunk that meets a record saved meanwhile by someone else
+    goes through the single-row services instead."""
 
     def __init__(self, actor: Any, rows: _Rows, note: str, kind: str) -> None:
         self.actor, self.rows, self.note, self.kind = actor, rows, note, kind
         self.lookups = services.Lookups()
+        self.bulk = (services.qualifications_bulk_upsert if kind == ImportKind.QUALIFICATIONS
+                     else services.indicator_reports_bulk_upsert)
         self.upsert = (services.qualification_upsert if kind == ImportKind.QUALIFICATIONS
                        else services.indicator_report_upsert)
         self.seen: dict[Any, int] = {}
-        self.touched: set[int] = set()
 
     def _natural_key(self, row: ParsedRow) -> Any:
         """Rows of one file that would write the same record (indicator keys are the spec's)."""
@@ -519,13 +525,23 @@ class _RowWriter:
             "validity); each record may appear only once in a file",
         )
 
+    def _check(self, item: dict[str, Any], error: ValidationError | None = None) -> Callable[[], Any]:
+        """The row's checks, written nothing, in the language active when called: the bulk
+        service run again on the row alone; a conflict with an earlier row of the file, which
+        the row alone cannot see, is `error` (its message renders in the active language)."""
+        def check() -> None:
+            [outcome] = self.bulk(actor=self.actor, rows=[item], lookups=self.lookups, write=False)
+            if outcome.error is not None:
+                raise outcome.error
+            if error is not None:
+                raise error
+        return check
+
     def write(self, chunk: list[ParsedRow], save: bool) -> None:
-        self.lookups.preload_enterprises(row.values["uscc"] for row in chunk if row.values.get("uscc"))
+        good: list[ParsedRow] = []
         for row in chunk:
-            data = _data(row)
             if row.errors:
-                self.rows.reject_bad_cells(row, lambda data=data: self.upsert(actor=self.actor, data=data,
-                                                                              refresh=False, lookups=self.lookups))
+                self.rows.reject_bad_cells(row, self._check(_data(row)))
                 continue
             key = self._natural_key(row)
             if key is not None:
@@ -533,27 +549,45 @@ class _RowWriter:
                 if first != row.row_number:
                     self.rows.reject(row, [self._duplicate(row, first)])
                     continue
-            self.rows.name_warning(row, self.lookups.enterprise(row.values["uscc"]))
-            saved = save
+            good.append(row)
+        data = [_data(row) for row in good]
+        try:
+            with transaction.atomic():
+                results = self.bulk(actor=self.actor, rows=data, lookups=self.lookups, write=save, note=self.note)
+        except IntegrityError:
+            # A record saved meanwhile by someone else: this chunk goes row by row.
+            self.lookups.forget(str(item.get("uscc")) for item in data)
+            self._one_by_one(good, data, save)
+            return
+        for row, item, result in zip(good, data, results, strict=True):
+            if result.action == "rejected":
+                self.rows.refuse(row, self._check(item, result.error))
+                continue
+            self.rows.name_warning(row, result.enterprise)
+            self.rows.count(result.action)
+
+    def _one_by_one(self, good: list[ParsedRow], data: list[dict[str, Any]], save: bool) -> None:
+        touched: set[int] = set()
+        for row, item in zip(good, data, strict=True):
             try:
                 with transaction.atomic():
-                    record, changes = self.upsert(actor=self.actor, data=data, refresh=False, lookups=self.lookups)
+                    record, changes = self.upsert(actor=self.actor, data=item, refresh=False, lookups=self.lookups)
                     if not save:
                         raise _Undo  # only checked: counted as it would have gone
             except _Undo:
                 pass
             except (ValidationError, IntegrityError):
-                self.rows.refuse(row, lambda data=data: self.upsert(actor=self.actor, data=data, refresh=False,
-                                                                    lookups=self.lookups))
+                self.rows.refuse(row, self._check(item))
                 continue
+            self.rows.name_warning(row, record.enterprise)
             self.rows.count("created" if "id" in changes else "updated" if changes else "unchanged")
-            if changes and saved:
-                self.touched.add(record.enterprise_id)
+            if changes and save:
+                touched.add(record.enterprise_id)
+        if touched:
+            services.enterprises_refresh_summaries(ids=touched)
 
     def finish_chunk(self, save: bool) -> None:
-        if save and self.touched:
-            services.enterprises_refresh_summaries(ids=self.touched)
-        self.touched = set()
+        """Nothing to do: the bulk upsert refreshed the summaries it touched."""
 
 
 CHUNK_ROWS = 1000
@@ -588,8 +622,9 @@ def import_file(*, actor: Any, kind: str, content: bytes, filename: str,
     report = ImportReport.start(result, policy)
     outcome = ImportOutcome(report, result)
     rows = _Rows(spec, result.layout, outcome)
-    writer: _EnterpriseWriter | _RowWriter = (
-        _EnterpriseWriter(actor, rows, note) if kind == ImportKind.ENTERPRISES else _RowWriter(actor, rows, note, kind)
+    writer: _EnterpriseWriter | _ChildWriter = (
+        _EnterpriseWriter(actor, rows, note) if kind == ImportKind.ENTERPRISES
+        else _ChildWriter(actor, rows, note, kind)
     )
     all_or_nothing = report.policy is ErrorPolicy.ALL_OR_NOTHING
     outer = transaction.atomic() if all_or_nothing else contextlib.nullcontext()

@@ -19,11 +19,13 @@ Kind = Literal["count", "money", "flag"]
 
 @dataclass(frozen=True)
 class Indicator:
-    """One indicator: its field on `IndicatorReport`, its kind and its Chinese name."""
+    """One indicator: its field on `IndicatorReport`, its kind, its Chinese and English names
+    (for bilingual messages, whatever the active language)."""
 
     code: str
     kind: Kind
     name_zh: str
+    name_en: str
 
     @property
     def label(self) -> str:
@@ -31,20 +33,20 @@ class Indicator:
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("employees", "count", "职工总数"),
-    Indicator("tech_staff", "count", "科技人员数"),
-    Indicator("revenue", "money", "销售收入"),
-    Indicator("total_assets", "money", "资产总额"),
-    Indicator("rd_expense", "money", "研发费用总额"),
-    Indicator("domestic_rd_expense", "money", "境内研发费用"),
-    Indicator("total_cost_expense", "money", "成本费用支出总额"),
-    Indicator("high_tech_income", "money", "高新技术产品(服务)收入"),
-    Indicator("total_income", "money", "总收入"),
-    Indicator("ip_class1", "count", "Ⅰ类知识产权"),
-    Indicator("ip_class2", "count", "Ⅱ类知识产权"),
-    Indicator("national_award_top3", "flag", "近五年国家级科技奖励(前三名)"),
-    Indicator("provincial_rd_institution", "flag", "省部级以上研发机构"),
-    Indicator("led_standard", "flag", "近五年主导制定标准"),
+    Indicator("employees", "count", "职工总数", "employees"),
+    Indicator("tech_staff", "count", "科技人员数", "technology staff"),
+    Indicator("revenue", "money", "销售收入", "revenue"),
+    Indicator("total_assets", "money", "资产总额", "total assets"),
+    Indicator("rd_expense", "money", "研发费用总额", "R&D expense"),
+    Indicator("domestic_rd_expense", "money", "境内研发费用", "domestic R&D expense"),
+    Indicator("total_cost_expense", "money", "成本费用支出总额", "total costs and expenses"),
+    Indicator("high_tech_income", "money", "高新技术产品(服务)收入", "high-tech products and services income"),
+    Indicator("total_income", "money", "总收入", "total income"),
+    Indicator("ip_class1", "count", "Ⅰ类知识产权", "class I IP rights"),
+    Indicator("ip_class2", "count", "Ⅱ类知识产权", "class II IP rights"),
+    Indicator("national_award_top3", "flag", "近五年国家级科技奖励(前三名)", "national S&T award, top 3, last 5 years"),
+    Indicator("provincial_rd_institution", "flag", "省部级以上研发机构", "provincial-level R&D institution"),
+    Indicator("led_standard", "flag", "近五年主导制定标准", "led a standard, last 5 years"),
 )
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 CODES = tuple(BY_CODE)

@@ -385,7 +385,9 @@ class IndicatorReport(CheckedByServices):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.get_source_display()} {self.obtained_on.isoformat()}"
+        # DataSource(...).label, not get_source_display(): the same text, without rebuilding the
+        # choices on each call (an import writes one audit event per report).
+        return f"{self.year} {DataSource(self.source).label} {self.obtained_on.isoformat()}"
 
 
 class RiskKind(models.TextChoices):

@@ -111,6 +111,10 @@ class Profile:
     risk_active: dict[int, bool]
     size_label: str = ""
     blocking: frozenset[str] = BLOCKING_RISKS
+    # The 科技型中小企业 registration and 高新技术企业 certificate held on the date, if any, by
+    # verdict key: the checks recompute the criteria from the figures, which a fund manager
+    # reads beside the status the enterprise actually holds.
+    held_status: dict[str, Qualification] = field(default_factory=dict)
 
 
 def _timeline(qualifications: Sequence[Qualification], on: dt.date) -> tuple[list[TimelineBar], list[int], float | None]:
@@ -180,6 +184,10 @@ def build_profile(enterprise: Enterprise, on: dt.date) -> Profile:
     risks = sorted(inputs.risk_events, key=lambda e: e.start_on, reverse=True)
     verdicts = assess(enterprise, on, inputs)
     size_class = verdicts.size_class
+    held_status: dict[str, Qualification] = {}
+    for q in sorted(qualifications, key=lambda q: q.valid_from):
+        if q.kind.code in ("tech_sme", "high_tech") and q.held_on(on):
+            held_status[q.kind.code] = q
     return Profile(
         on=on, verdicts=verdicts, qualifications=qualifications,
         size_label=str(SizeClass(size_class.value).label) if size_class is not None else "",
@@ -188,14 +196,16 @@ def build_profile(enterprise: Enterprise, on: dt.date) -> Profile:
         years=years, rows=rows,
         reports=sorted(inputs.reports, key=lambda r: (-r.year, r.source, r.obtained_on)),
         chart=_chart(inputs, years), risks=risks, risk_active={e.pk: e.active_on(on) for e in risks},
+        held_status=held_status,
     )
 
 
 EXPORT_HEADERS = [
     "统一社会信用代码", "企业名称", "拼音首字母", "所在区", "地址", "行业门类", "行业代码", "行业名称", "战略性新兴产业",
     "IAB/NEM标签", "成立日期", "注册资本(元)", "上市", "联系人", "联系电话", "企业规模", "科小评价得分",
-    "当前有效资质", "入池资格", "判定日期",
+    "科小评价结论", "高企认定条件(参考)", "当前有效资质", "入池资格", "判定日期",
 ]
+_OUTCOME_ZH = {"pass": "符合", "fail": "不符合", "unknown": "数据不足", "": ""}
 _SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
 
@@ -212,7 +222,8 @@ def export_rows(enterprises: QuerySet[Enterprise], today: dt.date) -> tuple[list
                 e.industry_name, SEI_NAMES_ZH.get(e.sei_category, ""),
                 "、".join(TAG_NAMES_ZH[t] for t in e.industry_tags), e.founded_on,
                 e.registered_capital, "是" if e.listed else "否", e.contact_name, e.contact_phone, _SIZE_ZH.get(e.size_class, ""),
-                e.tech_sme_score, "、".join(held.get(e.pk, [])),
+                e.tech_sme_score, {True: "符合", False: "不符合", None: ""}[e.tech_sme_passed],
+                _OUTCOME_ZH.get(e.high_tech_outcome, ""), "、".join(held.get(e.pk, [])),
                 {True: "符合", False: "不符合", None: ""}[e.eligible], e.summary_on,
             ]
 

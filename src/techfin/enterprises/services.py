@@ -14,6 +14,7 @@ After a write that changes a verdict's inputs, the enterprise's summary columns 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import re
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pypinyin import Style
 from pypinyin.core import Pinyin
 
@@ -42,7 +44,7 @@ from techfin.audit.services import (
     snapshot,
     update_audited,
 )
-from techfin.db import insert_rows_returning, update_rows
+from techfin.db import insert_rows, insert_rows_returning, update_rows
 from techfin.enterprises import parsing, verdicts
 from techfin.enterprises.indicators import BY_CODE, CODES
 from techfin.enterprises.industries import parse_industry_code
@@ -401,13 +403,16 @@ def enterprise_upsert(*, actor: Any, data: Mapping[str, Any], refresh: bool = Tr
 
 @dataclass
 class BulkOutcome:
-    """What `enterprises_bulk_upsert` did with one row: `created`, `updated`, `unchanged` or
-    `rejected` (then `error` holds the row's `ValidationError`)."""
+    """What a bulk upsert (`enterprises_bulk_upsert`, `qualifications_bulk_upsert`,
+    `indicator_reports_bulk_upsert`) did with one row: `created`, `updated`, `unchanged` or
+    `rejected` (then `error` holds the row's `ValidationError`). `enterprise` is the enterprise
+    the row belongs to; `record` the qualification or report written (None for enterprises)."""
 
     action: str
     enterprise: Enterprise | None = None
     changes: Changes = field(default_factory=dict)
     error: ValidationError | None = None
+    record: Any = None
 
 
 BULK_BATCH = 500
@@ -583,9 +588,21 @@ def enterprises_refresh_summaries(new: Sequence[Enterprise] = (), ids: Iterable[
             touched.append(enterprise)
     keys = sorted(set(ids))
     for first in range(0, len(keys), BULK_BATCH):
-        loaded = (Enterprise.objects.filter(pk__in=keys[first:first + BULK_BATCH]).select_related("district")
-                  .prefetch_related(*verdicts.PREFETCH))
+        batch = keys[first:first + BULK_BATCH]
+        loaded = list(Enterprise.objects.filter(pk__in=batch).select_related("district"))
+        # What `load_inputs` reads, one query per kind of record, placed where it looks for a
+        # prefetch: `prefetch_related` would build a queryset per enterprise and kind.
+        records: dict[str, dict[int, list[Any]]] = {}
+        for name, queryset in (("qualifications", Qualification.objects.select_related("kind")),
+                               ("indicator_reports", IndicatorReport.objects.all()),
+                               ("risk_events", RiskEvent.objects.all())):
+            grouped: dict[int, list[Any]] = {}
+            for record in queryset.filter(enterprise_id__in=batch):
+                grouped.setdefault(record.enterprise_id, []).append(record)
+            records[name] = grouped
         for enterprise in loaded:
+            enterprise._prefetched_objects_cache = {name: grouped.get(enterprise.pk, [])  # type: ignore[attr-defined]
+                                                    for name, grouped in records.items()}
             if _summary_changes(enterprise, on, None):
                 touched.append(enterprise)
     update_rows(Enterprise, [(enterprise, SUMMARY_FIELDS) for enterprise in touched])
@@ -719,6 +736,55 @@ def _clean_qualification(data: Mapping[str, Any], current: Qualification | None,
     return values
 
 
+class _KindName:
+    """A qualification kind's name in the language active when a message is rendered."""
+
+    def __init__(self, kind: QualificationKind) -> None:
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return self.kind.label
+
+
+NUMBER_TAKEN = gettext_lazy("The number %(number)s is already recorded as the %(kind)s of another enterprise "
+                            "(%(uscc)s): a certificate or registration number belongs to one enterprise.")
+START_TAKEN = gettext_lazy("The enterprise already has a %(kind)s valid from %(date)s under another number "
+                           "(%(number)s); correct the number or the start of validity.")
+
+
+def _number_taken(kind: QualificationKind, number: str, holder_uscc: str) -> ValidationError:
+    return ValidationError({"number": ValidationError(
+        NUMBER_TAKEN, code="qualification.number_taken",
+        params={"number": number, "kind": _KindName(kind), "uscc": holder_uscc})})
+
+
+def _start_taken(kind: QualificationKind, start: dt.date, other_number: str) -> ValidationError:
+    return ValidationError({"valid_from": ValidationError(
+        START_TAKEN, code="qualification.start_taken",
+        params={"kind": _KindName(kind), "date": start.isoformat(), "number": other_number or "-"})})
+
+
+def _qualification_conflicts(values: Mapping[str, Any], existing: Qualification | None) -> None:
+    """Refuse a row that would take another record's number (unique per kind nationwide) or
+    start date (one record per enterprise, kind and start), with a message saying which; the
+    database's unique constraints back this up."""
+    kind: QualificationKind = values["kind"]
+    own = existing.pk if existing is not None else None
+    number = values.get("number", existing.number if existing is not None else "")
+    start = values.get("valid_from", existing.valid_from if existing is not None else None)
+    if number:
+        holder = (Qualification.objects.filter(kind=kind, number=number).exclude(pk=own)
+                  .values_list("enterprise__uscc", flat=True).first())
+        if holder is not None:
+            raise _number_taken(kind, number, holder)
+    if start is not None:
+        other = (Qualification.objects.filter(enterprise=values["enterprise"], kind=kind, valid_from=start)
+                 .exclude(pk=own)
+                 .values_list("number", flat=True).first())
+        if other is not None:
+            raise _start_taken(kind, start, other)
+
+
 def _natural_qualification(values: Mapping[str, Any]) -> Qualification | None:
     found = Qualification.objects.filter(enterprise=values["enterprise"], kind=values["kind"])
     if values.get("number"):
@@ -733,6 +799,7 @@ def qualification_upsert(*, actor: Any, data: Mapping[str, Any], refresh: bool =
     number, the start of validity)."""
     values = _clean_qualification(data, None, lookups)
     existing = _natural_qualification(values)
+    _qualification_conflicts(values, existing)
     if existing is None:
         qualification = create_audited(Qualification, actor=actor, parent=values["enterprise"], **values)
         changes = _created_changes(qualification)
@@ -816,10 +883,11 @@ def _report_key(data: Mapping[str, Any], errors: Errors, current: IndicatorRepor
 
 
 def _clean_report(data: Mapping[str, Any], current: IndicatorReport | None,
-                  lookups: Lookups | None = None) -> dict[str, Any]:
+                  lookups: Lookups | None = None, key: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`key`: the key fields of a new report, already read by `_report_key` without errors."""
     _refuse_unknown_fields(data, REPORT_FIELDS)
     errors = Errors()
-    values = _report_key(data, errors, current, lookups)
+    values = dict(key) if key is not None else _report_key(data, errors, current, lookups)
     if "remarks" in data:
         values["remarks"] = parsing.text_value(data["remarks"])
     for code in CODES:
@@ -878,6 +946,288 @@ def indicator_report_update(*, actor: Any, report: IndicatorReport, refresh: boo
 @transaction.atomic
 def indicator_report_delete(*, actor: Any, report: IndicatorReport, refresh: bool = True) -> None:
     _child_delete(report, actor=actor, refresh=refresh)
+
+
+# --- many qualifications or indicator reports at once (imports) ---------------------------
+
+def _uscc_codes(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    codes: list[str] = []
+    for data in rows:
+        if isinstance(data.get("enterprise"), Enterprise):
+            continue
+        with contextlib.suppress(ValidationError):  # the row's own check reports a bad code
+            codes.append(parsing.uscc_value(data.get("uscc")))
+    return codes
+
+
+def _by_pk_batches(model: type[Any], enterprise_ids: Iterable[int], **related: Any) -> list[Any]:
+    """The records of `model` belonging to the enterprises, BULK_BATCH enterprises a query."""
+    keys = sorted(set(enterprise_ids))
+    found: list[Any] = []
+    for first in range(0, len(keys), BULK_BATCH):
+        queryset = model.objects.filter(enterprise_id__in=keys[first:first + BULK_BATCH])
+        if related.get("select"):
+            queryset = queryset.select_related(*related["select"])
+        found.extend(queryset)
+    return found
+
+
+# Read from `Lookups` (or handed over as records): `full_clean` would check each with a query.
+_CHILD_NOT_RECHECKED = frozenset({"enterprise", "kind"})
+
+
+def _prepare_child(existing: Any, values: Mapping[str, Any], model: type[Any]) -> tuple[Any, Changes]:
+    """The record as it would be saved, and its changes (empty for a new record); raises
+    `ValidationError` as `create_audited` / `update_audited` would (field checks only: the
+    unique constraints are checked by the caller against the records it read)."""
+    if existing is None:
+        instance = model(**values)
+        instance.full_clean(exclude=_CHILD_NOT_RECHECKED, validate_unique=False, validate_constraints=False)
+        return instance, {}
+    instance = copy.copy(existing)
+    before = snapshot(instance)
+    for name, value in values.items():
+        if name != "enterprise":
+            setattr(instance, name, value)
+    instance.full_clean(exclude=_CHILD_NOT_RECHECKED, validate_unique=False, validate_constraints=False)
+    return instance, diff(before, snapshot(instance))
+
+
+def _child_event(action: str, record: Any, changes: Changes, note: str) -> PendingEvent:
+    return PendingEvent(action=action, object_type=object_type_of(record), object_id=record.pk,
+                        object_repr=str(record), changes=changes, parent_type=object_type_of(Enterprise),
+                        parent_id=record.enterprise_id, note=note)
+
+
+def _write_children(*, actor: Any, model: type[Any], key: Callable[[Any], tuple[Any, ...]],
+                    key_fields: tuple[str, ...], creates: list[tuple[int, Any]],
+                    updates: list[tuple[int, Any, Changes]], outcomes: list[BulkOutcome | None],
+                    note: str) -> set[int]:
+    """Insert and update in bulk, audit in bulk (as `create_audited` / `update_audited` would,
+    under the enterprise), check the actor's scope on the whole set; returns the enterprises
+    touched. New records' ids are read back by their unique `key_fields`."""
+    insert_rows(model, [record for _index, record in creates])
+    if creates:
+        wanted = {key(record) for _index, record in creates}
+        ids: dict[tuple[Any, ...], int] = {}
+        enterprise_ids = sorted({record.enterprise_id for _index, record in creates})
+        for first in range(0, len(enterprise_ids), BULK_BATCH):
+            found = model.objects.filter(enterprise_id__in=enterprise_ids[first:first + BULK_BATCH])
+            for pk, *values in found.values_list("pk", *key_fields):
+                if tuple(values) in wanted:
+                    ids[tuple(values)] = pk
+        for _index, record in creates:
+            record.pk = ids[key(record)]
+            record._state.adding = False
+    now = timezone.now()
+    for _index, record, _changes in updates:
+        record.updated_at = now
+    update_rows(model, [(record, [*changes, "updated_at"]) for _index, record, changes in updates])
+    events: list[tuple[int, PendingEvent]] = []
+    for index, record in creates:
+        changes = _created_changes(record)
+        outcomes[index] = BulkOutcome("created", enterprise=record.enterprise, changes=changes, record=record)
+        events.append((index, _child_event(Action.CREATE, record, changes, note)))
+    for index, record, changes in updates:
+        outcomes[index] = BulkOutcome("updated", enterprise=record.enterprise, changes=changes, record=record)
+        events.append((index, _child_event(Action.UPDATE, record, changes, note)))
+    events.sort(key=lambda item: item[0])
+    if events:
+        record_events(actor=actor, events=[event for _index, event in events])
+    written = [record.pk for _index, record in creates] + [record.pk for _index, record, _c in updates]
+    if actor is not None and written:
+        # ensure_in_scope for the whole set: re-read through the actor's scope, roll back if any is gone.
+        in_scope = 0
+        for first in range(0, len(written), BULK_BATCH):
+            chunk = written[first:first + BULK_BATCH]
+            in_scope += restrict(model.objects.filter(pk__in=chunk), actor, "change").count()
+        if in_scope != len(written):
+            raise Http404
+    return ({record.enterprise_id for _index, record in creates}
+            | {record.enterprise_id for _index, record, _changes in updates})
+
+
+def _finish_bulk(outcomes: list[BulkOutcome | None], creates: list[tuple[int, Any]],
+                 updates: list[tuple[int, Any, Changes]]) -> list[BulkOutcome]:
+    """Outcomes of a check-only call (`write=False`): counted as they would have gone."""
+    for index, record in creates:
+        outcomes[index] = BulkOutcome("created", enterprise=record.enterprise, record=record)
+    for index, record, changes in updates:
+        outcomes[index] = BulkOutcome("updated", enterprise=record.enterprise, changes=changes, record=record)
+    return [outcome or BulkOutcome("unchanged") for outcome in outcomes]
+
+
+@transaction.atomic
+def qualifications_bulk_upsert(*, actor: Any, rows: Sequence[Mapping[str, Any]], lookups: Lookups | None = None,
+                               write: bool = True, note: str = "") -> list[BulkOutcome]:
+    """`qualification_upsert` for many rows at once, for imports: the same checks, the same
+    natural key (enterprise, kind and number, or the start of validity without a number), the
+    same audit events and summaries, written in bulk.
+
+    The enterprises are read once (`Lookups`), their stored qualifications in one query per
+    500 enterprises and the holders of the rows' numbers in one more; numbers and start dates
+    already taken, by a stored record or an earlier row, refuse the row as
+    `_qualification_conflicts` does. A row repeating an earlier row's key is written after it,
+    as a second call would. `write=False` only checks.
+    """
+    lookups = lookups or Lookups()
+    lookups.preload_enterprises(_uscc_codes(rows))
+    outcomes: list[BulkOutcome | None] = [None] * len(rows)
+    cleaned: list[tuple[int, dict[str, Any]]] = []
+    for index, data in enumerate(rows):
+        try:
+            cleaned.append((index, _clean_qualification(data, None, lookups)))
+        except ValidationError as exc:
+            outcomes[index] = BulkOutcome("rejected", error=exc)
+    enterprises = {values["enterprise"].pk: values["enterprise"] for _index, values in cleaned}
+    stored = _by_pk_batches(Qualification, enterprises, select=("kind",))
+    by_number = {(q.enterprise_id, q.kind_id, q.number): q for q in stored if q.number}
+    by_start = {(q.enterprise_id, q.kind_id, q.valid_from): q for q in stored}
+    # Who holds each (kind, number) and each (enterprise, kind, start): a record's pk, or the
+    # row that claimed it in this call.
+    start_claims: dict[tuple[Any, ...], Any] = {key: (q.pk, q.number) for key, q in by_start.items()}
+    number_claims: dict[tuple[Any, ...], Any] = {}
+    numbers = sorted({values["number"] for _index, values in cleaned if values.get("number")})
+    for first in range(0, len(numbers), BULK_BATCH):
+        found = Qualification.objects.filter(number__in=numbers[first:first + BULK_BATCH])
+        for pk, kind_id, number, uscc in found.values_list("pk", "kind_id", "number", "enterprise__uscc"):
+            number_claims[(kind_id, number)] = (pk, uscc)
+    seen: set[tuple[Any, ...]] = set()
+    later: list[int] = []
+    creates: list[tuple[int, Qualification]] = []
+    updates: list[tuple[int, Qualification, Changes]] = []
+    for index, values in cleaned:
+        enterprise, kind = values["enterprise"], values["kind"]
+        number = values.get("number") or ""
+        natural = (enterprise.pk, kind.pk, "number", number) if number else \
+            (enterprise.pk, kind.pk, "start", values["valid_from"])
+        if natural in seen:
+            later.append(index)
+            continue
+        seen.add(natural)
+        existing = by_number.get((enterprise.pk, kind.pk, number)) if number else \
+            by_start.get((enterprise.pk, kind.pk, values["valid_from"]))
+        try:
+            record, changes = _prepare_child(existing, values, Qualification)
+        except ValidationError as exc:
+            outcomes[index] = BulkOutcome("rejected", enterprise=enterprise, error=exc)
+            continue
+        own = existing.pk if existing is not None else ("row", index)
+        holder = number_claims.get((kind.pk, record.number)) if record.number else None
+        start_holder = start_claims.get((enterprise.pk, kind.pk, record.valid_from))
+        if holder is not None and holder[0] != own:
+            outcomes[index] = BulkOutcome("rejected", enterprise=enterprise,
+                                          error=_number_taken(kind, record.number, holder[1]))
+            continue
+        if start_holder is not None and start_holder[0] != own:
+            outcomes[index] = BulkOutcome("rejected", enterprise=enterprise,
+                                          error=_start_taken(kind, record.valid_from, start_holder[1]))
+            continue
+        if record.number:
+            number_claims[(kind.pk, record.number)] = (own, enterprise.uscc)
+        start_claims[(enterprise.pk, kind.pk, record.valid_from)] = (own, record.number)
+        record.enterprise = enterprise
+        if existing is None:
+            creates.append((index, record))
+        elif changes:
+            updates.append((index, record, changes))
+        else:
+            outcomes[index] = BulkOutcome("unchanged", enterprise=enterprise, record=existing)
+    if not write:
+        outcomes_now = _finish_bulk(outcomes, creates, updates)
+        if later:
+            again = qualifications_bulk_upsert(actor=actor, rows=[rows[i] for i in later], lookups=lookups,
+                                               write=False, note=note)
+            for index, outcome in zip(later, again, strict=True):
+                outcomes_now[index] = outcome
+        return outcomes_now
+    touched = _write_children(actor=actor, model=Qualification,
+                              key=lambda q: (q.enterprise_id, q.kind_id, q.valid_from),
+                              key_fields=("enterprise_id", "kind_id", "valid_from"),
+                              creates=creates, updates=updates, outcomes=outcomes, note=note)
+    enterprises_refresh_summaries(ids=touched)
+    if later:
+        again = qualifications_bulk_upsert(actor=actor, rows=[rows[i] for i in later], lookups=lookups, note=note)
+        for index, outcome in zip(later, again, strict=True):
+            outcomes[index] = outcome
+    return [outcome or BulkOutcome("unchanged") for outcome in outcomes]
+
+
+@transaction.atomic
+def indicator_reports_bulk_upsert(*, actor: Any, rows: Sequence[Mapping[str, Any]],
+                                  lookups: Lookups | None = None, write: bool = True,
+                                  note: str = "") -> list[BulkOutcome]:
+    """`indicator_report_upsert` for many rows at once, for imports: the same checks, the same
+    key (enterprise, year, source, date obtained), the same audit events and summaries, written
+    in bulk. The enterprises' stored reports are read in one query per 500 enterprises. A row
+    repeating an earlier row's key is written after it, as a second call would.
+    `write=False` only checks.
+    """
+    lookups = lookups or Lookups()
+    lookups.preload_enterprises(_uscc_codes(rows))
+    outcomes: list[BulkOutcome | None] = [None] * len(rows)
+    keyed: list[tuple[int, dict[str, Any]]] = []
+    for index, data in enumerate(rows):
+        key_errors = Errors()
+        key = _report_key(data, key_errors, None, lookups)
+        if key_errors.by_field:
+            try:  # as the single-row service: every problem of the row, the key's included
+                _clean_report(data, None, lookups)
+            except ValidationError as exc:
+                outcomes[index] = BulkOutcome("rejected", error=exc)
+            else:  # pragma: no cover - a key error is always raised again by the full check
+                key_errors.raise_if_any()
+            continue
+        keyed.append((index, key))
+    stored = {(r.enterprise_id, r.year, r.source, r.obtained_on): r
+              for r in _by_pk_batches(IndicatorReport, {key["enterprise"].pk for _index, key in keyed})}
+    seen: set[tuple[Any, ...]] = set()
+    later: list[int] = []
+    creates: list[tuple[int, IndicatorReport]] = []
+    updates: list[tuple[int, IndicatorReport, Changes]] = []
+    for index, key in keyed:
+        data, enterprise = rows[index], key["enterprise"]
+        natural = (enterprise.pk, key["year"], key["source"], key["obtained_on"])
+        if natural in seen:
+            later.append(index)
+            continue
+        seen.add(natural)
+        existing = stored.get(natural)
+        try:
+            if existing is None:
+                values = _clean_report(data, None, lookups, key=key)
+            else:
+                values = _clean_report({k: v for k, v in data.items() if k not in REPORT_KEY}, existing)
+            report, changes = _prepare_child(existing, values, IndicatorReport)
+        except ValidationError as exc:
+            outcomes[index] = BulkOutcome("rejected", enterprise=enterprise, error=exc)
+            continue
+        report.enterprise = enterprise
+        if existing is None:
+            creates.append((index, report))
+        elif changes:
+            updates.append((index, report, changes))
+        else:
+            outcomes[index] = BulkOutcome("unchanged", enterprise=enterprise, record=existing)
+    if not write:
+        outcomes_now = _finish_bulk(outcomes, creates, updates)
+        if later:
+            again = indicator_reports_bulk_upsert(actor=actor, rows=[rows[i] for i in later], lookups=lookups,
+                                                  write=False, note=note)
+            for index, outcome in zip(later, again, strict=True):
+                outcomes_now[index] = outcome
+        return outcomes_now
+    touched = _write_children(actor=actor, model=IndicatorReport,
+                              key=lambda r: (r.enterprise_id, r.year, r.source, r.obtained_on),
+                              key_fields=("enterprise_id", "year", "source", "obtained_on"),
+                              creates=creates, updates=updates, outcomes=outcomes, note=note)
+    enterprises_refresh_summaries(ids=touched)
+    if later:
+        again = indicator_reports_bulk_upsert(actor=actor, rows=[rows[i] for i in later], lookups=lookups,
+                                              note=note)
+        for index, outcome in zip(later, again, strict=True):
+            outcomes[index] = outcome
+    return [outcome or BulkOutcome("unchanged") for outcome in outcomes]
 
 
 # --- risk events -------------------------------------------------------------------------

@@ -90,6 +90,7 @@ class Assessment:
     verdict: Verdict
     document: str
     year: int | None
+    effective_from: dt.date | None = None  # of the rule set applied, shown beside its document
 
     @property
     def outcome(self) -> Outcome:
@@ -150,7 +151,7 @@ def assess_size(inputs: Inputs, on: dt.date, year: int | None) -> Assessment:
     else:
         verdict = _classify_size(code, inputs.value(year, "employees"), inputs.value(year, "revenue"),
                                  inputs.value(year, "total_assets"), rules)
-    return Assessment("size", verdict, rules.document, year)
+    return Assessment("size", verdict, rules.document, year, rules.effective_from)
 
 
 _SIZE_VERDICTS: dict[tuple[Any, ...], size.SizeVerdict] = {}
@@ -183,8 +184,9 @@ def assess_tech_sme(inputs: Inputs, on: dt.date, year: int | None) -> Assessment
         zh = "、".join(BY_CODE[code].name_zh for code in missing)
         verdict = _unknown(rules.name, "tech_sme.missing_figure",
                            f"缺少{year or ''}年度指标：{zh}，无法评价",
-                           f"missing {year or ''} figures: {', '.join(missing)}; cannot evaluate")
-        return Assessment("tech_sme", verdict, rules.document, year)
+                           f"{year or ''} figures missing: {', '.join(BY_CODE[code].name_en for code in missing)}; "
+                           "cannot evaluate")
+        return Assessment("tech_sme", verdict, rules.document, year, rules.effective_from)
     flag = lambda code: bool(inputs.value(year, code))  # noqa: E731
     try:
         data = tech_sme.TechSmeInput(
@@ -207,8 +209,9 @@ def assess_tech_sme(inputs: Inputs, on: dt.date, year: int | None) -> Assessment
         )
     except InvalidInput as exc:
         return Assessment("tech_sme", Verdict(passed=False, rule_set=rules.name, reasons=exc.reasons),
-                          rules.document, year)
-    return Assessment("tech_sme", tech_sme.evaluate_tech_sme(data, on, rules), rules.document, year)
+                          rules.document, year, rules.effective_from)
+    return Assessment("tech_sme", tech_sme.evaluate_tech_sme(data, on, rules), rules.document, year,
+                      rules.effective_from)
 
 
 def _three_years(inputs: Inputs, year: int | None) -> list[int]:
@@ -255,8 +258,9 @@ def assess_high_tech(inputs: Inputs, on: dt.date, year: int | None) -> Assessmen
         )
     except InvalidInput as exc:
         return Assessment("high_tech", Verdict(passed=False, rule_set=rules.name, reasons=exc.reasons),
-                          rules.document, year)
-    return Assessment("high_tech", high_tech.check_high_tech(data, on, rules), rules.document, year)
+                          rules.document, year, rules.effective_from)
+    return Assessment("high_tech", high_tech.check_high_tech(data, on, rules), rules.document, year,
+                      rules.effective_from)
 
 
 def snapshot(inputs: Inputs, size_class: size.SizeClass | None) -> pool.EnterpriseSnapshot:
@@ -281,7 +285,15 @@ def assess_eligibility(inputs: Inputs, on: dt.date, size_class: size.SizeClass |
     except NoRuleSetInForce as exc:
         return Assessment("eligibility", _no_rules(exc), "", None)
     verdict = pool.pool_eligibility(snapshot(inputs, size_class), on, rules)
-    return Assessment("eligibility", verdict, rules.document, None)
+    return Assessment("eligibility", verdict, rules.document, None, rules.effective_from)
+
+
+def pool_rules_document(on: dt.date) -> str:
+    """The pool rules in force on `on`, as their document is cited (for pages that show verdicts)."""
+    try:
+        return pool.rules_in_force(on).document
+    except NoRuleSetInForce:
+        return ""
 
 
 def assess(enterprise: Enterprise, on: dt.date | None = None, inputs: Inputs | None = None) -> EnterpriseVerdicts:

@@ -51,6 +51,7 @@ from techfin.enterprises.queries import (
     qualifications_for_user,
     risk_events_for_user,
 )
+from techfin.enterprises.verdicts import pool_rules_document
 from techfin.jobs.views import job_status_context
 from techfin.pages import list_template, paginate, require
 from techfin.tabular.exports import export_response
@@ -65,7 +66,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("export")
     if fmt in {"csv", "xlsx"}:
         headers, rows = export_rows(enterprises, timezone.localdate())
-        return export_response(fmt, "enterprises", headers, rows)
+        return export_response(fmt, "enterprises", headers, rows, typed=True, sheet_name="企业库")
     held_today = Prefetch("qualifications", to_attr="held_today", queryset=Qualification.objects.held_on(
         timezone.localdate()).select_related("kind").order_by("kind__sort_order", "valid_from"))
     context = {
@@ -77,6 +78,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         "size_classes": SizeClass.choices,
         "tags": [("iab", _("IAB (all)")), ("nem", _("NEM (all)")), *IndustryTag.choices],
         "can_change": can(request.user, Enterprise, "change"),
+        "verdicts_on": timezone.localdate(), "pool_rules": pool_rules_document(timezone.localdate()),
     }
     return render(request, list_template(request, "enterprises/enterprise_list.html",
                                          "enterprises/_enterprise_table.html"), context)

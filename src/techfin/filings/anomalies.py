@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,8 @@ from techfin.accounts.models import Role
 from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import create_audited, update_audited
 from techfin.filings.models import Anomaly, AnomalyStatus, Filing, FilingStatus
+from techfin.notifications.models import Level
+from techfin.notifications.services import notify
 
 
 @transaction.atomic
@@ -27,6 +30,11 @@ def anomaly_report(*, actor: Any, filing: Filing, kind: str, occurred_on: dt.dat
         raise ValidationError({"occurred_on": [_("The date cannot be in the future.")]})
     anomaly = create_audited(Anomaly, actor=actor, parent=filing, filing=filing, kind=kind, occurred_on=occurred_on,
                              description=description, reported_by=actor if getattr(actor, "pk", None) else None)
+    notify(role=Role.MANAGER, kind="anomaly.reported", level=Level.WARNING, exclude=actor,
+           link=reverse("anomaly-detail", args=[anomaly.pk]), key=f"anomaly:{anomaly.pk}:reported",
+           title=lambda: _("Project anomaly on loan %(contract)s: %(kind)s")
+           % {"contract": filing.contract_no, "kind": anomaly.get_kind_display()},
+           body=lambda: f"{filing.bank} · {filing.enterprise.name} · {occurred_on:%Y-%m-%d}\n{description}")
     return anomaly
 
 
@@ -37,6 +45,13 @@ def anomaly_follow_up(*, actor: Any, anomaly: Anomaly, status: str, follow_up: s
         raise PermissionDenied
     if status not in AnomalyStatus.values:
         raise ValidationError({"status": [_("Unknown status.")]})
-    updated, _changes = update_audited(anomaly, actor=actor, parent=anomaly.filing, action="follow_up",
-                                       status=status, follow_up=follow_up)
+    updated, changes = update_audited(anomaly, actor=actor, parent=anomaly.filing, action="follow_up",
+                                      status=status, follow_up=follow_up)
+    if changes:
+        filing = updated.filing
+        notify(role=Role.BANK, bank=filing.bank_id, kind="anomaly.followed_up", exclude=actor,
+               link=reverse("anomaly-detail", args=[updated.pk]),
+               title=lambda: _("Anomaly on loan %(contract)s: %(status)s")
+               % {"contract": filing.contract_no, "status": updated.get_status_display()},
+               body=follow_up)
     return updated

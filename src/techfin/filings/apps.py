@@ -9,7 +9,14 @@ class FilingsConfig(AppConfig):
     def ready(self) -> None:
         from techfin.accounts.models import Role
         from techfin.accounts.scoping import ALL, ScopeRule, register_scope
-        from techfin.filings.models import Anomaly, Filing, FilingBatch, PolicyRevision, StatusReport
+        from techfin.filings.models import (
+            Anomaly,
+            Continuation,
+            Filing,
+            FilingBatch,
+            PolicyRevision,
+            StatusReport,
+        )
 
         # The pool's rules are public to every role of the programme; only fund manager staff edit them.
         register_scope(PolicyRevision, ScopeRule(bank=ALL, district=ALL, enterprise=ALL, commissioner=ALL))
@@ -17,7 +24,7 @@ class FilingsConfig(AppConfig):
         # enterprise sees its own loans.
         register_scope(Filing, ScopeRule(bank="bank", district="enterprise__district", enterprise="enterprise",
                                          editors=frozenset({Role.MANAGER, Role.BANK})))
-        for model in (StatusReport, Anomaly):
+        for model in (StatusReport, Anomaly, Continuation):
             register_scope(model, ScopeRule(bank="filing__bank", district="filing__enterprise__district",
                                             enterprise="filing__enterprise",
                                             editors=frozenset({Role.MANAGER, Role.BANK})))

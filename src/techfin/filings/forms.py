@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from techfin.filings.models import BatchKind, ErrorPolicyChoice
 from techfin.filings.template import GUARANTEE, LOAN_TEMPLATE, MODE
+from techfin.tabular import cells
+from techfin.tabular.cells import CellError
 
 
 def _choices(parser: Any, blank: bool) -> list[tuple[str, str]]:
@@ -79,3 +81,28 @@ class FollowUpForm(forms.ModelForm):  # type: ignore[type-arg]
         model = Anomaly
         fields = ["status", "follow_up"]
         widgets = {"follow_up": forms.Textarea(attrs={"rows": 3})}
+
+
+def _parsed(parser: Any, value: str) -> Any:
+    """A cell parser of the filing template applied to a form field, its error in both languages."""
+    try:
+        return parser(value)
+    except CellError as exc:
+        raise forms.ValidationError(f"{exc.message_zh} / {exc.message_en}") from exc
+
+
+class ContinuationForm(forms.Form):
+    """A continuation (项目延续) request: amounts and rates typed as in the filing template."""
+
+    new_maturity_on = forms.DateField(label=_("New maturity date"), widget=forms.DateInput(attrs={"type": "date"}))
+    new_amount = forms.CharField(label=_("Renewed principal (yuan)"), max_length=30,
+                                 help_text=_("at most the original loan amount"))
+    new_rate = forms.CharField(label=_("New annual rate (%)"), max_length=12)
+    new_contract_no = forms.CharField(label=_("New contract number"), max_length=64, required=False,
+                                      help_text=_("only if the renewal has its own contract; monthly reports then use it"))
+
+    def clean_new_amount(self) -> Any:
+        return _parsed(cells.positive(cells.money), self.cleaned_data["new_amount"])
+
+    def clean_new_rate(self) -> Any:
+        return _parsed(cells.positive(cells.percent), self.cleaned_data["new_rate"])

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from techfin.domain.policy import CompensationMode, GuaranteeType
 
@@ -249,3 +250,54 @@ class Anomaly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filing} · {self.get_kind_display()}"
+
+
+class ContinuationStatus(models.TextChoices):
+    """A continuation's state; the same codes as a filing's, so one review vocabulary serves both."""
+
+    SUBMITTED = "submitted", _("Waiting for review")  # 待审核
+    ACCEPTED = "accepted", pgettext_lazy("continuation status", "Approved")  # 已通过
+    REJECTED = "rejected", _("Rejected")  # 退回
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
+
+
+class Continuation(models.Model):
+    """A continuation (项目延续) of a filed loan, per T/IPIF 0028-2024 (科技信贷风险补偿金规范): the
+    loan renewed at maturity keeps its pool coverage under the rule set of the original loan.
+
+    The filing keeps its filed terms; the continuation holds the renewed ones (new maturity,
+    principal, rate, and perhaps a new contract number, under which the bank then reports the
+    loan's monthly status). Statuses are those of a filing: accepted (clean), submitted (with
+    warnings, waits for the fund manager), rejected, withdrawn.
+    """
+
+    filing = models.ForeignKey(Filing, verbose_name=_("loan"), on_delete=models.PROTECT, related_name="continuations")
+    sequence = models.PositiveSmallIntegerField(_("number"), help_text=_("1 for the loan's first continuation"))
+    requested_on = models.DateField(_("requested on"))
+    starts_on = models.DateField(_("starts on"), help_text=_("the maturity renewed"))
+    new_contract_no = models.CharField(_("new contract number"), max_length=64, blank=True)
+    new_amount = models.DecimalField(_("renewed principal"), **MONEY)
+    new_maturity_on = models.DateField(_("new maturity date"))
+    new_rate = models.DecimalField(_("new annual rate (%)"), max_digits=7, decimal_places=4)
+    rule_set = models.CharField(_("rule set"), max_length=60, help_text=_("the original loan's"))
+    status = models.CharField(_("status"), max_length=12, choices=ContinuationStatus.choices, db_index=True)
+    problems = models.JSONField(_("warnings"), default=list, blank=True)
+    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["filing", "sequence"]
+        verbose_name = _("continuation")
+        verbose_name_plural = _("continuations")
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "sequence"], name="one_continuation_per_number"),
+            models.CheckConstraint(condition=Q(new_amount__gt=0), name="continuation_amount_positive"),
+            models.CheckConstraint(condition=Q(new_maturity_on__gt=models.F("starts_on")),
+                                   name="continuation_extends_maturity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filing.contract_no} · {_('continuation')} {self.sequence}"

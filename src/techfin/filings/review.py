@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from techfin.accounts.models import Role
@@ -17,6 +18,8 @@ from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import record_event
 from techfin.filings.models import Filing, FilingStatus
 from techfin.filings.services import _number_confirmations
+from techfin.notifications.models import Level
+from techfin.notifications.services import notify
 
 
 def _locked(filing: Filing) -> Filing:
@@ -49,7 +52,18 @@ def _step(actor: Any, filing: Filing, action: str, to: str, allowed_from: tuple[
     after = {"status": filing.status, **{k: getattr(filing, k) for k in extra}}
     record_event(actor=actor, action=action, obj=filing, parent=filing.bank,
                  changes={k: [before[k], after[k]] for k in after if before.get(k) != after[k]}, note=note)
+    if action in _TOLD_TO_BANK:
+        notify(role=Role.BANK, bank=filing.bank_id, kind="filing.reviewed", level=Level.WARNING, exclude=actor,
+               link=reverse("filing-detail", args=[filing.pk]),
+               title=lambda: _TOLD_TO_BANK[action]() % {"contract": filing.contract_no}, body=note)
     return filing
+
+
+# The review steps a bank hears about: the loan is out of the pool, or it must correct it.
+_TOLD_TO_BANK = {
+    "reject": lambda: _("Filing %(contract)s was rejected"),
+    "request_amendment": lambda: _("Filing %(contract)s: please amend it"),
+}
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from techfin.db import insert_rows, update_rows
 from techfin.domain import policy as rules
 from techfin.domain.policy import FilingContext, FilingInput, Severity
 from techfin.enterprises.models import Enterprise
+from techfin.filings.continuations import continuation_cap_amounts
 from techfin.filings.eligibility import EligibilityOracle
 from techfin.filings.models import ConfirmationCounter, Filing, FilingStatus, LoanStatus
 from techfin.filings.policies import PolicySet, current_policy_set
@@ -161,6 +162,10 @@ class _World:
             self.totals[(enterprise_id, self.cap_key(disbursed_on))] += amount
             if loan_status != LoanStatus.SETTLED:
                 self.totals[(enterprise_id, OUTSTANDING)] += outstanding
+        # Continuations (项目延续) count in the year they start; the outstanding basis already has the balance.
+        for enterprise_id, starts_on, amount in continuation_cap_amounts(ids):
+            if (key := self.cap_key(starts_on)) != OUTSTANDING:
+                self.totals[(enterprise_id, key)] += amount
 
     def cap_key(self, disbursed_on: dt.date) -> Any:
         """Which total a loan counts in: its calendar year under the yearly basis (年度贷款总额),

@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import BooleanField, Case, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from techfin.audit.services import PendingEvent, record_events, to_json_value
 from techfin.banks.models import Bank
-from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
+from techfin.filings.models import Continuation, Filing, FilingStatus, LoanStatus, StatusReport
 from techfin.filings.policies import current_policy_set
 from techfin.filings.services import FilingReport, FilingRow, RowOutcome, cell_problem
 from techfin.tabular import cells
@@ -88,6 +88,7 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
     contracts = {str(r.values.get("contract_no") or "").strip() for r in rows}
     filings = {f.contract_no: f for f in Filing.objects.select_for_update().filter(
         bank=bank, contract_no__in=contracts, status=FilingStatus.ACCEPTED)}
+    filings.update(_renewed_contracts(bank, contracts - filings.keys()))
     existing = {(r.filing_id, r.period): r for r in StatusReport.objects.filter(filing__in=filings.values())}
     # The months already reported, per loan: the "never rises" check looks up the month before.
     by_filing: dict[int, list[dt.date]] = defaultdict(list)
@@ -163,6 +164,17 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
     return report
 
 
+def _renewed_contracts(bank: Bank, contracts: set[str]) -> dict[str, Filing]:
+    """Loans renewed under a new contract number (项目延续) are reported under that number."""
+    renewed = dict(Continuation.objects.filter(filing__bank=bank, new_contract_no__in=contracts,
+                                               status=FilingStatus.ACCEPTED).values_list("new_contract_no", "filing_id"))
+    if not renewed:
+        return {}
+    loans = Filing.objects.select_for_update().in_bulk(set(renewed.values()))
+    return {contract: loans[pk] for contract, pk in renewed.items()
+            if pk in loans and loans[pk].status == FilingStatus.ACCEPTED}
+
+
 def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any, StatusReport],
            by_filing: dict[int, list[dt.date]]) -> list[dict[str, Any]]:
     problems = []
@@ -199,6 +211,11 @@ def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any
     return problems
 
 
+def report_period(today: dt.date) -> dt.date:
+    """The month whose report is due this month: last month (its first day)."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
 def report_due_date(period: dt.date) -> dt.date:
     """The deadline of a month's report: the policy's day of the following month."""
     following = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
@@ -207,8 +224,20 @@ def report_due_date(period: dt.date) -> dt.date:
     return following.replace(day=min(day, 28))
 
 
+def _month_end(period: dt.date) -> dt.date:
+    return (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
 def loans_missing_report(bank_queryset: QuerySet[Filing], period: dt.date) -> QuerySet[Filing]:
     """Open accepted loans (disbursed by the month's end, not settled) with no report for `period`."""
-    month_end = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return (bank_queryset.filter(status=FilingStatus.ACCEPTED, disbursed_on__lte=month_end)
+    return (bank_queryset.filter(status=FilingStatus.ACCEPTED, disbursed_on__lte=_month_end(period))
             .exclude(loan_status=LoanStatus.SETTLED).exclude(reports__period=period))
+
+
+def annotate_missing_report(filings: QuerySet[Filing], period: dt.date) -> QuerySet[Filing]:
+    """Annotate ``missing_report``: True for the loans `loans_missing_report` would list, so a list
+    page flags them in the same query."""
+    reported = Exists(StatusReport.objects.filter(filing=OuterRef("pk"), period=period))
+    open_loan = Q(status=FilingStatus.ACCEPTED, disbursed_on__lte=_month_end(period)) & ~Q(loan_status=LoanStatus.SETTLED)
+    return filings.annotate(missing_report=Case(When(open_loan & ~Q(reported), then=Value(True)), default=Value(False),
+                                                output_field=BooleanField()))

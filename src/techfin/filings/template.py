@@ -74,12 +74,13 @@ LOAN_TEMPLATE = TemplateSpec(
 )
 
 
-def row_from_form(data: dict[str, Any], row_number: int = 1) -> FilingRow:
-    """Parse one filing typed into the form or sent to the API with the template's own parsers,
-    so a single filing and a batch row obey exactly the same rules."""
+def row_from_form(data: dict[str, Any], row_number: int = 1, spec: TemplateSpec = LOAN_TEMPLATE) -> FilingRow:
+    """Parse one filing (or, with the status template, one monthly status) typed into a form or
+    sent to the API with the template's own parsers, so a single row and a batch row obey exactly
+    the same rules."""
     values: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
-    for column in LOAN_TEMPLATE.columns:
+    for column in spec.columns:
         raw = data.get(column.key)
         if cells.is_blank(raw):
             values[column.key] = None

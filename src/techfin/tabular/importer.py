@@ -456,12 +456,23 @@ def _duplicate_error(spec: TemplateSpec, row: int, first: int, identity: Any,
     header, index = headers.get(key, (spec.column(key).header_zh, None))
     names_zh = "、".join(spec.column(k).header_zh for k in spec.key)
     names_en = ", ".join(spec.column(k).header_en for k in spec.key)
-    shown = " / ".join(show(v) for v in identity) if isinstance(identity, tuple) else show(identity)
+    values = identity if isinstance(identity, tuple) else (identity,)
+
+    def shown(language: str) -> str:
+        # A choice is shown by its label, as the user wrote it (税务), not by its stored key (tax).
+        parts = []
+        for name, value in zip(spec.key, values, strict=True):
+            labels = {o.key: (o.label_zh, o.label_en or o.label_zh) for o in spec.column(name).parser.options}
+            label = labels.get(value)
+            parts.append(show(value) if label is None else label[0 if language == "zh" else 1])
+        return " / ".join(parts)
+
+    shown_zh, shown_en = shown("zh"), shown("en")
     return RowError(
         row, key, header, "row.duplicate",
-        f"与第{first}行重复（{names_zh}：{shown}）；同一文件中每条记录只能出现一次",
-        f"duplicates row {first} ({names_en}: {shown}); each record may appear only once in a file",
-        identity if not isinstance(identity, tuple) else shown, index,
+        f"与第{first}行重复（{names_zh}：{shown_zh}）；同一文件中每条记录只能出现一次",
+        f"duplicates row {first} ({names_en}: {shown_en}); each record may appear only once in a file",
+        identity if not isinstance(identity, tuple) else shown_zh, index,
     )
 
 

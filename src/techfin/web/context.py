@@ -13,7 +13,7 @@ from techfin.accounts.scoping import can
 from techfin.banks.models import Bank
 from techfin.compensation.models import Claim
 from techfin.enterprises.models import Enterprise
-from techfin.filings.models import Anomaly, Filing, FilingBatch
+from techfin.filings.models import Anomaly, Continuation, Filing, FilingBatch
 from techfin.ledger.models import Account
 
 
@@ -39,6 +39,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Filing batches"), reverse("batch-list"), "batches"))
     if can(user, Anomaly, "view"):
         items.append(NavItem(_("Project anomalies"), reverse("anomaly-list"), "anomalies"))
+    if can(user, Continuation, "view"):
+        items.append(NavItem(_("Continuations"), reverse("continuation-list"), "continuations"))
     if user.sees_everything:
         items.append(NavItem(_("Review queue"), reverse("filing-review"), "review"))
     if can(user, Claim, "view"):

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("techfin.audit.urls")),
     path("", include("techfin.jobs.urls")),
     path("", include("techfin.ledger.urls")),
+    path("", include("techfin.notifications.urls")),
 ]

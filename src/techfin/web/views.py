@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -21,9 +20,9 @@ from techfin.banks.queries import banks_for_user, branches_for_user
 from techfin.compensation.models import RecoveryStatus, RiskAlertStatus
 from techfin.compensation.queries import alerts_for_user, recoveries_for_user
 from techfin.enterprises.queries import districts_for_user, enterprises_for_user
-from techfin.filings.models import AnomalyStatus
-from techfin.filings.queries import anomalies_for_user, filings_for_user, review_queue
-from techfin.filings.status import loans_missing_report, report_due_date
+from techfin.filings.models import AnomalyStatus, FilingStatus
+from techfin.filings.queries import anomalies_for_user, continuations_for_user, filings_for_user, review_queue
+from techfin.filings.status import loans_missing_report, report_due_date, report_period
 
 
 @login_required
@@ -40,8 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if user.role in (Role.BANK, Role.MANAGER, Role.SUPERVISOR) or user.is_superuser:
         # The monthly status report (月度报送) of last month: due on the policy's day of this month.
-        today = timezone.localdate()
-        period = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        period = report_period(timezone.localdate())
         context.update(
             report_period=period, report_due=report_due_date(period),
             reports_missing=loans_missing_report(filings_for_user(user), period).count(),
@@ -50,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # Risk alerts (stop lines crossed, claims held) and recoveries awaiting confirmation of receipt.
             open_risk_alerts=alerts_for_user(user).filter(status=RiskAlertStatus.OPEN).count(),
             recoveries_awaiting=recoveries_for_user(user).filter(status=RecoveryStatus.REPORTED).count(),
+            continuations_waiting=continuations_for_user(user).filter(status=FilingStatus.SUBMITTED).count(),
         )
     if user.role == Role.BANK:
         context["own_bank"] = user.bank

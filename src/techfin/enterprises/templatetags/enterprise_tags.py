@@ -55,3 +55,17 @@ def money(value: Any) -> str:
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if mapping is not None else None
+
+
+@register.filter
+def industry_label(enterprise: Any) -> str:
+    """The enterprise's industry name in the user's language: the stored name in Chinese (it
+    may be a class name given with the code), the GB/T 4754-2017 table's English name otherwise."""
+    from techfin.enterprises.industries import table
+
+    if _zh() or not enterprise.industry_code:
+        return str(enterprise.industry_name)
+    codes = table()
+    code = enterprise.industry_code
+    entry = codes.get(code) or codes.get(code[:3]) or codes.get(code[:2])
+    return entry.name_en if entry is not None else str(enterprise.industry_name)
