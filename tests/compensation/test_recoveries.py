@@ -81,6 +81,12 @@ def test_huangpu_each_pool_gets_back_to_its_paying_budget(world: World) -> None:
     recoveries.recovery_confirm(actor=world.users["manager"], recovery=recovery)
     assert Account.objects.get(code="DIST-440112-2026").posted_credits == D("50000040.00")
     ledger_ok()
+    # The budget page keeps allocations, payments and returns apart.
+    from techfin.compensation.queries import budget_rows
+
+    [row] = budget_rows(Account.objects.filter(code="CITY-2026"))
+    assert (row.allocated, row.paid, row.returned, row.available) == (
+        D("50000000.00"), D("500000.00"), D("50.01"), D("49500050.01"))
 
 
 def test_nansha(world: World) -> None:
@@ -235,6 +241,10 @@ def test_a_wrong_recovery_is_reversed_not_edited(world: World, tianhe: Any) -> N
     assert city.posted_credits == D("50000050.00") and city.posted_debits == D("500.00") + D("50.00")
     reversal = Transfer.objects.get(key=f"recovery-{recovery.pk}-reverse/1")
     assert reversal.kind == "reversal" and reversal.reversal_of.key == f"recovery-{recovery.pk}-confirm/1"
+    from techfin.compensation.queries import budget_rows
+
+    [row] = budget_rows(Account.objects.filter(code="CITY-2026"))
+    assert (row.allocated, row.paid, row.returned) == (D("50000000.00"), D("500.00"), 0)
     # It no longer counts: the whole paid share can come back again.
     again = report(world, claim, "1000.00", reference="HK-2")
     assert lines(again) == [("city_pool", "500.00"), ("bank", "500.00")]
@@ -263,6 +273,10 @@ def test_a_wrong_payment_is_reversed_and_paid_again(world: World) -> None:
     bank = Account.objects.get(code="BANK-ICBC")
     assert bank.posted_credits - bank.posted_debits == claim.public_amount
     ledger_ok()
+    from techfin.compensation.queries import budget_rows
+
+    [row] = budget_rows(Account.objects.filter(code="CITY-2026"))
+    assert (row.allocated, row.paid, row.reserved) == (D("50000000.00"), D("500.00"), 0)  # paid once, net
     assert list(AuditEvent.objects.filter(object_type="compensation.claim", object_id=str(claim.pk))
                 .order_by("seq").values_list("action", flat=True))[-2:] == ["reverse_payment", "pay"]
 

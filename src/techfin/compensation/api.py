@@ -340,6 +340,7 @@ class BudgetSerializer(serializers.Serializer):  # type: ignore[type-arg]
     available = money()
     waiting = money(help_text="what queued claims wait for from this source")
     claims = serializers.IntegerField()
+    returned = money(help_text="returned by confirmed recoveries and debt transfers, net of reversals")
 
 
 class FundSerializer(serializers.Serializer):  # type: ignore[type-arg]

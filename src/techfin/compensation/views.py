@@ -47,7 +47,7 @@ CLAIM_HEADERS = ["编号 Number", "银行 Bank", "企业 Enterprise", "借款合
                  "本金损失 Principal loss", "补偿金额 Compensation", "状态 Status", "适用办法 Rule set",
                  "预算年度 Budget year", "核准顺序 Approval order", "支付日期 Paid on", "支付凭证 Payment reference"]
 BUDGET_HEADERS = ["年度 Year", "资金来源 Source", "账户 Account", "已拨付 Allocated", "已预留 Reserved", "已支付 Paid",
-                  "可用 Available", "排队待付 Waiting in queue", "补偿笔数 Claims"]
+                  "可用 Available", "排队待付 Waiting in queue", "补偿笔数 Claims", "追偿返还 Returned"]
 
 
 def _is(user: Any, *roles: str) -> bool:
@@ -380,7 +380,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         return export_response(fmt, "budgets", BUDGET_HEADERS, (
             [r.account.year, r.account.district.name_zh if r.account.district else "市级资金池", r.account.code,
-             r.allocated, r.reserved, r.paid, r.available, r.waiting, r.claims] for r in rows))
+             r.allocated, r.reserved, r.paid, r.available, r.waiting, r.claims, r.returned] for r in rows))
     context = {"rows": rows, "params": request.GET, "can_fund": _is(request.user, Role.MANAGER),
                "districts": District.objects.filter(active=True), "this_year": dt.date.today().year}
     return render(request, "compensation/budget_list.html", context)
