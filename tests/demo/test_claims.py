@@ -49,6 +49,9 @@ def test_choose_claims_spreads_exactly() -> None:
     # Too few enterprises with two bad loans: more enterprises to reach the count.
     singles = [c for c in loans if c.enterprise_id < 40]
     assert len({c.enterprise_id for c in choose_claims(singles, claims=30, enterprises=20, seed=1)}) == 30
+    # Too few enterprises: more bad loans of those there are, to reach the count.
+    few = choose_claims([c for c in loans if c.enterprise_id >= 45], claims=15, enterprises=15, seed=1)
+    assert len(few) == 15 and len({c.enterprise_id for c in few}) == 8
 
 
 def test_full_scale_follows_the_published_shape(full: list[LoanPlan]) -> None:

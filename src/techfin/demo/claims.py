@@ -112,6 +112,13 @@ def choose_claims(candidates: Sequence[Candidate], *, claims: int, enterprises: 
             break
         if e not in chosen:
             chosen[e] = by_enterprise[e][:1]
+    # Every enterprise taken and still short: more of their bad loans.
+    for e in several:
+        missing = claims - sum(len(v) for v in chosen.values())
+        if missing <= 0:
+            break
+        have = len(chosen.get(e, []))
+        chosen[e] = by_enterprise[e][:have + missing]
     result = [c for loans in chosen.values() for c in loans]
     return sorted(result[:claims], key=lambda c: (c.default_on, c.filing_id))
 

@@ -92,8 +92,8 @@ TERMS = {6: 6, 12: 62, 24: 16, 36: 16}  # months: weight (up to a year: 68%)
 PURPOSES = {"流动资金周转": 55, "研发投入": 15, "设备采购": 10, "技术改造": 8, "市场拓展": 7, "原材料采购": 5}
 # Outcomes: repaid early, paid late, non-performing (the rest are repaid at maturity).
 PREPAID, LATE = 0.12, 0.02
-DEFAULT_BY_SIZE = ((300, 0.0100), (600, 0.0045), (1000, 0.0016), (math.inf, 0.0004))  # by loan amount in 万元
-CROSS_DEFAULT = 0.8  # a defaulting enterprise's other open loan defaults with it (176 claims / 149 enterprises)
+DEFAULT_BY_SIZE = ((300, 0.0118), (600, 0.0046), (1000, 0.0012), (math.inf, 0.0003))  # by loan amount in 万元
+CROSS_DEFAULT = 0.55  # a defaulting enterprise's other open loan defaults with it (176 claims / 149 enterprises)
 NPL_AFTER_DAYS = 90
 REPORT_WINDOW = 12
 REPORT_CHUNK = 150  # loans per report_statuses call
