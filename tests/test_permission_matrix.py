@@ -345,6 +345,40 @@ CASES: list[Case] = [
          expect(404, API_ANON, manager=200, supervisor=200), "Nansha's budget"),
     Case("api:budget-fund", "post", none, expect(403, API_ANON, manager=201),
          data=lambda w: {"year": 2026, "amount": "100.00", "reference": "R1"}),
+    Case("api:claim-reverse-payment", "post", lambda w: {"pk": _comp(w)["claim_b"].pk},
+         expect(404, API_ANON, manager=400, supervisor=403), "without a reason", data=lambda w: {}),
+    # --- after payment (issue 6, items 4, 6, 7): recoveries, debt transfers, risk controls ---
+    Case("recovery-list", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("transfer-list", "get", none, expect(200, LOGIN, enterprise=403, commissioner=403)),
+    Case("recovery-detail", "get", lambda w: {"pk": _after(w)["recovery"].pk},
+         expect(200, LOGIN, enterprise=404, commissioner=404), "bank A's recovery in Huangpu"),
+    Case("recovery-action", "post", lambda w: {"pk": _after(w)["recovery"].pk, "action": "reject"},
+         expect(403, LOGIN, manager=302, enterprise=404, commissioner=404), "reject without a reason"),
+    Case("risk-controls", "get", none, expect(403, LOGIN, manager=200, supervisor=200, bank=200)),
+    Case("risk-alert-acknowledge", "post", lambda w: {"pk": _after(w)["alert"].pk},
+         expect(404, LOGIN, manager=302, supervisor=302, bank=403), "bank A's alert"),
+    Case("api:recovery-list", "get", none, expect(200, API_ANON)),
+    Case("api:recovery-list", "post", none, expect(403, API_ANON, manager=400, bank=400), "incomplete",
+         data=lambda w: {"amount": "1.00"}),
+    Case("api:recovery-detail", "get", lambda w: {"pk": _after(w)["recovery"].pk},
+         expect(200, API_ANON, enterprise=404, commissioner=404), "bank A's recovery"),
+    Case("api:recovery-confirm", "post", lambda w: {"pk": _after(w)["recovery"].pk},
+         expect(403, API_ANON, manager=200, enterprise=404, commissioner=404), data=lambda w: {}),
+    Case("api:recovery-reject", "post", lambda w: {"pk": _after(w)["recovery"].pk},
+         expect(403, API_ANON, manager=400, enterprise=404, commissioner=404), "without a reason", data=lambda w: {}),
+    Case("api:recovery-reverse", "post", lambda w: {"pk": _after(w)["recovery"].pk},
+         expect(403, API_ANON, manager=400, enterprise=404, commissioner=404), "without a reason", data=lambda w: {}),
+    Case("api:debttransfer-list", "get", none, expect(200, API_ANON)),
+    Case("api:debttransfer-list", "post", none, expect(403, API_ANON, manager=400, bank=400), "incomplete",
+         data=lambda w: {"price": "1.00"}),
+    Case("api:debttransfer-detail", "get", lambda w: {"pk": _after(w)["transfer"].pk},
+         expect(200, API_ANON, enterprise=404, commissioner=404), "bank A's transfer"),
+    Case("api:riskalert-list", "get", none, expect(200, API_ANON)),
+    Case("api:riskalert-detail", "get", lambda w: {"pk": _after(w)["alert"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200, bank=200), "bank A's alert"),
+    Case("api:riskalert-acknowledge", "post", lambda w: {"pk": _after(w)["alert"].pk},
+         expect(404, API_ANON, manager=200, supervisor=200, bank=403), data=lambda w: {}),
+    Case("api:riskalert-figures", "get", none, expect(403, API_ANON, manager=200, supervisor=200, bank=200)),
     # --- loan lifecycle (issue 4, item 7): status reports, anomalies and continuations ---
     Case("continuation-create", "get", lambda w: {"pk": w.filing_b.pk}, expect(404, LOGIN, manager=200, supervisor=403),
          "on bank B's loan"),
@@ -506,6 +540,40 @@ def _comp(w: World) -> dict[str, Any]:
             "nansha": ledger.budget_account(actor=None, year=2026, district=w.d_nansha),
             "huangpu": ledger.budget_account(actor=None, year=2026, district=w.d_huangpu)}
     w._compensation = made  # type: ignore[attr-defined]
+    return made
+
+
+def _after(w: World) -> dict[str, Any]:
+    """Bank A's paid claim in Huangpu with a recovery reported and then a debt transfer, and a
+    risk alert about bank A (issue 6), made once per world."""
+    made = getattr(w, "_after_payment", None)
+    if made is not None:
+        return made
+    import datetime as dt
+
+    from techfin.compensation import recoveries
+    from techfin.compensation import services as comp
+    from techfin.compensation.models import RiskAlert
+    from tests.compensation.conftest import CHECKED, D, bad_loan, submitted
+
+    for district in (None, w.d_huangpu):
+        comp.budget_fund(actor=None, year=2026, amount=D("100000.00"), district=district,
+                         key=f"after-{district.code if district else 0}", booked_on=dt.date(2026, 1, 5))
+    claim = submitted(w, bad_loan(w, w.ent_huangpu), "1000.00")
+    claim = comp.claim_recommend(actor=None, claim=claim, checklist=CHECKED, on=dt.date(2026, 2, 10))
+    claim = comp.claim_approve(actor=None, claim=claim, on=dt.date(2026, 3, 1))
+    claim = comp.claim_pay(actor=None, claim=claim, paid_on=dt.date(2026, 3, 9), reference="PAY-A")
+    recovery = recoveries.recovery_report(actor=None, claim=claim, amount=D("100.00"), recovered_on=dt.date(2026, 6, 1),
+                                          source="法院执行", reference="HK-A")
+    transfer = recoveries.debt_transfer_record(actor=None, claim=claim, price=D("200.00"),
+                                               agreed_on=dt.date(2026, 7, 1), buyer_name="资产管理公司",
+                                               reference="ZR-A")
+    alert = RiskAlert.objects.create(bank=w.bank_a, year=2025, metric="bank_principal_loss_ratio",
+                                     rule_set="gz-credit-risk-comp-2025", numerator=D("40.00"), denominator=D("1000.00"),
+                                     ratio_percent=D("4"), threshold_percent=D("3"), message_zh="超过3%",
+                                     message_en="above 3%", raised_on=dt.date(2026, 3, 1))
+    made = {"claim": claim, "recovery": recovery, "transfer": transfer, "alert": alert}
+    w._after_payment = made  # type: ignore[attr-defined]
     return made
 
 

@@ -93,3 +93,17 @@ def fund(world: World, year: int, amount: str, district: Any = None, key: str | 
 
 def split_of(claim: Claim) -> list[tuple[str, str]]:
     return [(s.payer, str(s.amount)) for s in claim.shares.order_by("position")]
+
+
+def released_guarantee(world: World, amount: str, matured: dt.date, *, third_party: Any = None) -> Filing:
+    """A 政担 loan guaranteed by the world's guarantor that matured (was released) on ``matured``:
+    the denominator of the guarantor's payout rate for that year."""
+    number = next(_counter)
+    disbursed = matured - dt.timedelta(days=360)
+    return Filing.objects.create(
+        bank=world.bank_a, enterprise=world.ent_nansha, contract_no=f"REL-{number:04d}", credit_amount=D(amount),
+        loan_amount=D(amount), disbursed_on=disbursed, maturity_on=matured, annual_rate=D("3.45"),
+        guarantee_type="guarantee", rule_set="gz-credit-risk-comp-2025", status="accepted",
+        filed_on=disbursed + dt.timedelta(days=5), fingerprint=f"rel{number}", outstanding_principal=D("0.00"),
+        confirmation_no=f"TF{disbursed.year}-R{number:06d}", compensation_mode="guarantor",
+        third_party=third_party or world.third_party, loan_status="settled", overdue_days=0)

@@ -106,6 +106,8 @@ def test_guarantor_mode_yearly_cap_from_the_policy_data(world: World) -> None:
     data = json.loads(shipped_policy_text())
     modes = next(p for p in data["policies"] if p["name"] == "gz-credit-risk-comp-2025")["modes"]
     next(m for m in modes if m["mode"] == "guarantor")["annual_budget_cap_wan"] = "3"  # 30,000 yuan
+    # The cap alone: no stop line (this guarantor released no guarantee, so any payout crosses it).
+    next(m for m in modes if m["mode"] == "guarantor")["stop_line"] = None
     policy_revise(actor=None, data=json.dumps(data, ensure_ascii=False), note="测试：政担年度上限3万元")
     fund(world, 2026, "1000000.00")
 

@@ -155,3 +155,45 @@ def test_concurrent_approvals_and_payments_never_overspend_or_pay_twice(
     served = list(Claim.objects.filter(status=ClaimStatus.APPROVED, budget_year=2027).order_by("approval_no"))
     assert [c.pk for c in served] == [c.pk for c in queued[:2]]
     assert _problems() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_recovery_reports_book_once_and_never_return_more_than_paid(
+        world: World, tianhe: Any, serialising_database: None) -> None:  # noqa: F811
+    """Two clicks of the same voucher at once book one recovery; three different vouchers at once,
+    each large enough to return all the city paid, return it in full once and no more."""
+    from techfin.compensation import recoveries
+    from techfin.compensation.models import Recovery
+
+    fund(world, 2026, "10000.00")
+    claim = recommended(world, bad_loan(world, tianhe), "1000.00")  # city 500.00, bank 500.00
+    claim = services.claim_approve(actor=world.users["supervisor"], claim=claim, on=MARCH)
+    claim = services.claim_pay(actor=world.users["manager"], claim=claim, paid_on=MARCH, reference="HK1")
+    bank = world.users["bank"]
+    vouchers = ["SAME", "SAME", "V1", "V2", "V3"]
+    start = threading.Barrier(len(vouchers))
+    unexpected: list[BaseException] = []
+
+    def report(voucher: str) -> None:
+        try:
+            start.wait()
+            recoveries.recovery_report(actor=bank, claim=claim, amount=D("1000.00"), recovered_on=dt.date(2026, 6, 1),
+                                       source="执行回款", reference=voucher)
+        except BaseException as exc:  # any error fails the test below
+            unexpected.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=report, args=(v,)) for v in vouchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not unexpected, unexpected
+    assert Recovery.objects.count() == 4  # SAME once, V1, V2, V3
+    for recovery in Recovery.objects.all():
+        recoveries.recovery_confirm(actor=world.users["manager"], recovery=recovery)
+    returned = sum(r.returned_amount for r in Recovery.objects.all())
+    assert returned == D("500.00")  # the city's whole share, once
+    assert Account.objects.get(code="CITY-2026").posted_credits == D("10500.00")
+    assert _problems() == []

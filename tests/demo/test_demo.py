@@ -56,6 +56,7 @@ def test_demo_loads_its_plan_and_a_second_run_changes_nothing() -> None:
     assert by_district["440112"] > by_district["440117"]
 
     _check_loans(plan)
+    _check_claims()
 
     again = io.StringIO()
     call_command("demo", "--seed", "7", stdout=again)
@@ -108,3 +109,26 @@ def _check_loans(plan: list) -> None:  # type: ignore[type-arg]
     assert 0.6 <= figures["pure_credit_enterprise_share"] <= 0.9
     rates = figures["short_rate_by_year"]
     assert 6 <= rates[min(rates)] <= 8 and 3.2 <= figures["short_rate_2024_2025"] <= 3.8
+
+
+def _check_claims() -> None:
+    """Every planned claim made through the services (each step audited), the books whole."""
+    from django.utils import timezone
+
+    from techfin.compensation.models import Claim, Recovery
+    from techfin.demo.claims import candidates_from_loans, plan_claims
+    from techfin.ledger.checks import run_checks
+
+    plans = plan_claims(candidates_from_loans(), scale=BORROWERS_BY_SCALE["small"] / 13281, seed=7,
+                        as_of=timezone.localdate())
+    claims = list(Claim.objects.all())
+    assert len(claims) == len(plans) >= 1
+    assert {c.filing_id for c in claims} == {p.candidate.filing_id for p in plans}
+    for claim in claims:
+        steps = set(AuditEvent.objects.filter(object_type="compensation.claim", object_id=str(claim.pk))
+                    .values_list("action", flat=True))
+        assert {"create", "submit"} <= steps
+    if sum(c.status == "paid" for c in claims) >= 2:
+        assert Recovery.objects.filter(kind="debt_transfer").count() == 1
+    results = run_checks()
+    assert all(r.ok for r in results), [p.message for r in results for p in r.problems]

@@ -9,7 +9,14 @@ from rest_framework.routers import DefaultRouter
 from techfin.accounts.api import MeView, TokenView
 from techfin.audit.api import AuditEventViewSet
 from techfin.banks.api import BankViewSet, BranchViewSet, ThirdPartyViewSet
-from techfin.compensation.api import BudgetViewSet, ClaimRoundViewSet, ClaimViewSet
+from techfin.compensation.api import (
+    BudgetViewSet,
+    ClaimRoundViewSet,
+    ClaimViewSet,
+    DebtTransferViewSet,
+    RecoveryViewSet,
+    RiskAlertViewSet,
+)
 from techfin.enterprises.api import (
     DistrictViewSet,
     EnterpriseImportViewSet,
@@ -46,6 +53,9 @@ router.register("filing-batches", FilingBatchViewSet, basename="filingbatch")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("claim-rounds", ClaimRoundViewSet, basename="claimround")
 router.register("budgets", BudgetViewSet, basename="budget")
+router.register("recoveries", RecoveryViewSet, basename="recovery")
+router.register("debt-transfers", DebtTransferViewSet, basename="debttransfer")
+router.register("risk-alerts", RiskAlertViewSet, basename="riskalert")
 router.register("status-reports", StatusReportViewSet, basename="statusreport")
 router.register("anomalies", AnomalyViewSet, basename="anomaly")
 router.register("continuations", ContinuationViewSet, basename="continuation")

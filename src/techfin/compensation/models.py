@@ -126,6 +126,12 @@ class Claim(models.Model):
     queue_reason = models.JSONField(_("why it waits"), default=dict, blank=True)
     reservation_key = models.CharField(_("reservation"), max_length=100, blank=True)
     payment_key = models.CharField(_("payment"), max_length=100, blank=True)
+    # A payment corrected by a reversing entry (冲正) leaves its keys here, newest last:
+    # [{"reservation": …, "payment": …, "correction": …, "reason": …, "on": …}].
+    corrections = models.JSONField(_("payment corrections"), default=list, blank=True)
+    # Set while compensation is suspended for the claimant (暂缓补偿, the 2025 stop line): why,
+    # with the ratio and the threshold; cleared when the claim is approved.
+    hold_reason = models.JSONField(_("why it is held"), default=dict, blank=True)
 
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     recommended_on = models.DateField(_("recommended on"), null=True, blank=True)
@@ -246,6 +252,217 @@ class ClaimDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RecoveryKind(models.TextChoices):
+    """What came back after compensation."""
+
+    RECOVERY = "recovery", _("Recovery")  # 追偿：银行向借款人追回的款项
+    DEBT_TRANSFER = "debt_transfer", _("Debt transfer")  # 债权转移：受让方支付的转让价款
+
+
+class RecoveryStatus(models.TextChoices):
+    """Where a reported recovery stands (追偿返还状态)."""
+
+    REPORTED = "reported", _("Reported, awaiting receipt")  # 已报告：返还款待受托管理机构确认到账
+    CONFIRMED = "confirmed", _("Confirmed")  # 已确认到账：返还已记账
+    REJECTED = "rejected", _("Rejected")  # 不予确认：预留撤销
+    REVERSED = "reversed", _("Reversed")  # 已冲正：错误记录以反向分录更正
+
+
+ACTIVE_RECOVERY_STATUSES = (RecoveryStatus.REPORTED, RecoveryStatus.CONFIRMED)
+"""Recoveries that count: their returns are reserved or booked."""
+
+
+class Recovery(models.Model):
+    """A recovery (追偿) on a paid claim, or the price of its debt transfer (债权转移价款).
+
+    The bank reports what it recovered (``gross_amount``), less any deductible costs (``costs``,
+    only where the policy allows it [U]); ``amount`` is shared by ``techfin.domain.recovery.
+    share_recovery`` among those who paid the loss, in proportion to what each paid, and the
+    returns (``RecoveryShare``) are reserved on the ledger (claimant → each payer) when reported,
+    posted when the fund manager confirms receipt, voided when rejected, reversed when found wrong.
+
+    ``reference`` is the bank's voucher of the money (回款凭证号): reporting the same voucher again
+    returns the first report (a double click books once). A debt transfer names its ``buyer``
+    and closes the claim to further recoveries.
+    """
+
+    claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="recoveries")
+    kind = models.CharField(_("kind"), max_length=14, choices=RecoveryKind.choices, default=RecoveryKind.RECOVERY)
+    status = models.CharField(_("status"), max_length=10, choices=RecoveryStatus.choices,
+                              default=RecoveryStatus.REPORTED, db_index=True)
+    recovered_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=200)
+    reference = models.CharField(_("voucher reference"), max_length=64)
+    gross_amount = models.DecimalField(_("amount recovered"), **MONEY)
+    costs = models.DecimalField(_("recovery costs deducted"), default=0, **MONEY)
+    amount = models.DecimalField(_("amount shared"), **MONEY)
+    returned_amount = models.DecimalField(_("returned to the payers"), default=0, **MONEY)
+    kept_amount = models.DecimalField(_("kept by the claimant"), default=0, **MONEY)
+    buyer_name = models.CharField(_("buyer"), max_length=200, blank=True)
+    buyer_id = models.CharField(_("buyer's registration number"), max_length=40, blank=True)
+    reservation_key = models.CharField(_("reservation"), max_length=100, blank=True)
+    confirmation_key = models.CharField(_("confirmation"), max_length=100, blank=True)
+    closing_key = models.CharField(_("release or reversal"), max_length=100, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("recovery")
+        verbose_name_plural = _("recoveries")
+        constraints = [
+            # A voucher counts once; a rejected or reversed report does not block reporting it again.
+            models.UniqueConstraint(fields=["claim", "reference"], condition=Q(status__in=["reported", "confirmed"]),
+                                    name="recovery_reference_once_per_claim"),
+            models.UniqueConstraint(fields=["claim"], condition=Q(kind="debt_transfer", status__in=["reported",
+                                                                                                    "confirmed"]),
+                                    name="one_debt_transfer_per_claim"),
+            # amount = gross − costs is the service's; SQLite's float decimals cannot compare it exactly.
+            models.CheckConstraint(condition=Q(amount__gt=0) & Q(costs__gte=0) & Q(gross_amount__gte=models.F("amount")),
+                                   name="recovery_amount_within_gross"),
+            models.CheckConstraint(condition=Q(returned_amount__gte=0) & Q(kept_amount__gte=0),
+                                   name="recovery_parts_not_negative"),
+            models.CheckConstraint(condition=Q(kind="recovery") | ~Q(buyer_name=""),
+                                   name="debt_transfer_names_its_buyer"),
+        ]
+        indexes = [models.Index(fields=["claim", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        prefix = "ZQ" if self.kind == RecoveryKind.DEBT_TRANSFER else "ZC"
+        return f"{prefix}{self.pk:06d}" if self.pk else f"{prefix}-"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RECOVERY_STATUSES
+
+
+class DebtTransferManager(models.Manager["DebtTransfer"]):
+    def get_queryset(self) -> models.QuerySet[DebtTransfer]:
+        return super().get_queryset().filter(kind=RecoveryKind.DEBT_TRANSFER)
+
+
+class DebtTransfer(Recovery):
+    """A debt transfer (债权转移): the compensated claim sold to ``buyer_name`` at ``gross_amount``;
+    the price is shared like a recovery, and no recovery is reported after it."""
+
+    objects = DebtTransferManager()  # type: ignore[assignment]
+
+    class Meta:
+        proxy = True
+        verbose_name = _("debt transfer")
+        verbose_name_plural = _("debt transfers")
+
+
+class RecoveryShare(models.Model):
+    """One payer's part of a recovery (返还明细): what it paid of the loss, what earlier recoveries
+    returned to it, what this one returns, to which ledger account. The claimant's line (its own
+    share, and anything beyond what the payers paid) has no account: it stays with the claimant."""
+
+    recovery = models.ForeignKey(Recovery, verbose_name=_("recovery"), on_delete=models.CASCADE,
+                                 related_name="shares")
+    position = models.PositiveSmallIntegerField(_("line"))
+    payer = models.CharField(_("payer"), max_length=60)
+    payer_kind = models.CharField(_("payer kind"), max_length=12, choices=ClaimShare.PayerKind.choices)
+    paid = models.DecimalField(_("paid of the loss"), **MONEY)
+    returned_before = models.DecimalField(_("returned before"), **MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    account = models.ForeignKey("ledger.Account", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="recovery_shares")
+    explanation_zh = models.TextField()
+    explanation_en = models.TextField()
+
+    class Meta:
+        ordering = ["recovery", "position"]
+        verbose_name = _("recovery share")
+        verbose_name_plural = _("recovery shares")
+        constraints = [
+            models.UniqueConstraint(fields=["recovery", "position"], name="recovery_share_position_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(paid__gte=0) & Q(returned_before__gte=0),
+                                   name="recovery_share_amounts_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recovery_id} {self.payer} {self.amount}"
+
+    @property
+    def explanation(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.explanation_en if (get_language() or "zh").startswith("en") else self.explanation_zh
+
+
+class RiskAlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")  # 待处理
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")  # 已处理
+
+
+class RiskAlert(models.Model):
+    """A risk alert (风险预警): a bank (or a guarantor) crossed its stop line in ``year`` and its
+    claims are held (暂缓补偿, 穗金管规字〔2025〕1号). Raised when the first claim is held, for the fund
+    manager and the supervisor; one open alert per subject, year and metric; ``claims`` are the
+    claims held."""
+
+    bank = models.ForeignKey("banks.Bank", verbose_name=_("bank"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="risk_alerts")
+    third_party = models.ForeignKey("banks.ThirdParty", verbose_name=_("guarantor"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="risk_alerts")
+    year = models.PositiveSmallIntegerField(_("year"))
+    metric = models.CharField(_("measure"), max_length=40)
+    rule_set = models.CharField(_("rule set"), max_length=60)
+    numerator = models.DecimalField(_("loss or payouts"), **MONEY)
+    denominator = models.DecimalField(_("principal filed or guarantees released"), **MONEY)
+    ratio_percent = models.DecimalField(_("ratio (%)"), max_digits=12, decimal_places=4, null=True, blank=True)
+    threshold_percent = models.DecimalField(_("stop line (%)"), max_digits=7, decimal_places=4)
+    message_zh = models.TextField()
+    message_en = models.TextField()
+    claims = models.ManyToManyField(Claim, verbose_name=_("claims held"), related_name="risk_alerts", blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=RiskAlertStatus.choices,
+                              default=RiskAlertStatus.OPEN, db_index=True)
+    raised_on = models.DateField(_("raised on"))
+    acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-id"]
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
+        constraints = [
+            models.CheckConstraint(condition=Q(bank__isnull=False, third_party__isnull=True)
+                                   | Q(bank__isnull=True, third_party__isnull=False), name="risk_alert_one_subject"),
+            models.UniqueConstraint(fields=["bank", "year", "metric"], condition=Q(status="open", bank__isnull=False),
+                                    name="one_open_bank_alert"),
+            models.UniqueConstraint(fields=["third_party", "year", "metric"],
+                                    condition=Q(status="open", third_party__isnull=False),
+                                    name="one_open_guarantor_alert"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.year}"
+
+    @property
+    def subject(self) -> str:
+        if self.bank_id and self.bank:
+            return self.bank.short_name or self.bank.name
+        return self.third_party.name if self.third_party else ""
+
+    @property
+    def message(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.message_en if (get_language() or "zh").startswith("en") else self.message_zh
 
 
 class Counter(models.Model):

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from techfin.accounts.scoping import restrict
-from techfin.compensation.models import Claim, ClaimDocument, ClaimRound, ClaimShare
+from techfin.compensation.models import Claim, ClaimDocument, ClaimRound, ClaimShare, Recovery, RiskAlert
 from techfin.ledger.models import POOL_KINDS, Account
 from techfin.ledger.queries import accounts_for_user
 
@@ -46,6 +46,7 @@ class BudgetRow:
     available: Decimal
     claims: int
     waiting: Decimal
+    returned: Decimal = Decimal("0.00")  # by recoveries and debt transfers (confirmed, net of reversals)
 
 
 def budget_rows(accounts: QuerySet[Account]) -> list[BudgetRow]:
@@ -55,13 +56,46 @@ def budget_rows(accounts: QuerySet[Account]) -> list[BudgetRow]:
 
     counts = dict(ClaimShare.objects.filter(account__in=accounts).values("account")
                   .annotate(n=Count("claim", distinct=True)).values_list("account", "n"))
+    flows = _flows([a.pk for a in accounts])
     rows = []
     for account in accounts:
         waiting = ClaimShare.objects.filter(claim__status=ClaimStatus.QUEUED, claim__budget_year__lte=account.year,
                                             payer=_payer(account)).aggregate(t=Sum("amount"))["t"] or Decimal("0.00")
-        rows.append(BudgetRow(account, account.posted_credits, account.pending_debits, account.posted_debits,
-                              account.available, counts.get(account.pk, 0), Decimal(waiting).quantize(Decimal("0.01"))))
+        flow = flows.get(account.pk, {})
+        returned = flow.get("returned", ZERO) - flow.get("returns_reversed", ZERO)
+        # What was paid, net of payments reversed; allocated is what came in other than returns.
+        paid = account.posted_debits - flow.get("returns_reversed", ZERO) - flow.get("payments_reversed", ZERO)
+        allocated = account.posted_credits - flow.get("returned", ZERO) - flow.get("payments_reversed", ZERO)
+        rows.append(BudgetRow(account, allocated, account.pending_debits, paid, account.available,
+                              counts.get(account.pk, 0), Decimal(waiting).quantize(Decimal("0.01")), returned))
     return rows
+
+
+ZERO = Decimal("0.00")
+
+
+def _flows(account_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Per budget account: returns credited by recoveries and debt transfers, and the reversals of
+    returns (debits) and of payments (credits), so the page separates them from allocations and
+    payments."""
+    from django.db.models import Sum
+
+    from techfin.ledger.models import Transfer, TransferKind, TransferState
+
+    result: dict[int, dict[str, Decimal]] = {}
+    returns = (TransferKind.RECOVERY_RETURN, TransferKind.TRANSFER_PRICE)
+    for row in Transfer.objects.filter(credit_account__in=account_ids, kind__in=returns,
+                                       state=TransferState.POSTED_FROM_PENDING).values("credit_account") \
+            .annotate(t=Sum("amount")):
+        result.setdefault(row["credit_account"], {})["returned"] = Decimal(row["t"]).quantize(Decimal("0.01"))
+    for row in Transfer.objects.filter(debit_account__in=account_ids, kind=TransferKind.REVERSAL,
+                                       reversal_of__kind__in=returns).values("debit_account").annotate(t=Sum("amount")):
+        result.setdefault(row["debit_account"], {})["returns_reversed"] = Decimal(row["t"]).quantize(Decimal("0.01"))
+    for row in Transfer.objects.filter(credit_account__in=account_ids, kind=TransferKind.REVERSAL,
+                                       reversal_of__kind=TransferKind.PAYMENT).values("credit_account") \
+            .annotate(t=Sum("amount")):
+        result.setdefault(row["credit_account"], {})["payments_reversed"] = Decimal(row["t"]).quantize(Decimal("0.01"))
+    return result
 
 
 def _payer(account: Account) -> str:
@@ -76,3 +110,31 @@ def claims_behind(account: Account, user: Any) -> QuerySet[Claim]:
 
 def shares_of(claim: Claim) -> QuerySet[ClaimShare]:
     return claim.shares.select_related("district", "account").order_by("position")
+
+
+def recoveries_for_user(user: Any) -> QuerySet[Recovery]:
+    """Recoveries and debt transfers, scoped like their claims."""
+    return restrict(Recovery.objects.select_related("claim", "claim__bank", "claim__district",
+                                                    "claim__filing__enterprise"), user)
+
+
+def alerts_for_user(user: Any) -> QuerySet[RiskAlert]:
+    """Risk alerts: all for the fund manager and the supervisor, a bank's own for its officers."""
+    return restrict(RiskAlert.objects.select_related("bank", "third_party").prefetch_related("claims"), user)
+
+
+def risk_banks_for_user(user: Any) -> QuerySet[Any]:
+    """The banks on the risk-control page: all for the fund manager and the supervisor, its own for a bank."""
+    from techfin.banks.models import Bank
+
+    banks = Bank.objects.all()
+    if user.is_superuser or user.sees_everything:
+        return banks
+    return banks.filter(pk=user.bank_id) if user.bank_id else banks.none()
+
+
+def risk_third_parties_for_user(user: Any) -> QuerySet[Any]:
+    """Guarantors on the risk-control page: the fund manager and the supervisor only."""
+    from techfin.banks.models import ThirdParty
+
+    return ThirdParty.objects.all() if user.is_superuser or user.sees_everything else ThirdParty.objects.none()

@@ -43,6 +43,7 @@ from techfin.audit.services import diff, record_event, snapshot
 from techfin.compensation.documents import DocumentRefused, sniff
 from techfin.compensation.facts import Assessment, assess
 from techfin.compensation.models import (
+    ACTIVE_RECOVERY_STATUSES,
     OPEN_STATUSES,
     Claim,
     ClaimantKind,
@@ -490,20 +491,45 @@ def claim_approve(*, actor: Any, claim: Claim, budget_year: int | None = None, o
             return claim  # a double click or a retry
         if claim.status != ClaimStatus.RECOMMENDED:
             raise ValidationError(_("Only a recommended claim can be approved."))
+        held = _hold(claim, actor=actor, on=on)
+        if held is not None:
+            return held
         year = budget_year or (claim.round.budget_year if claim.round_id else on.year)
         number = _next_number("approval")
         waiting = _try_reserve(claim, actor=actor, year=year, on=on, respect_queue=True)
         if waiting is None:
             return _step(claim, actor=actor, action="approve", status=ClaimStatus.APPROVED, approval_no=number,
-                         budget_year=year, decided_on=on, reservation_key=reservation_key(claim, year))
+                         budget_year=year, decided_on=on, reservation_key=reservation_key(claim, year), hold_reason={})
         return _step(claim, actor=actor, action="queue", note=waiting["message_zh"], status=ClaimStatus.QUEUED,
-                     approval_no=number, queue_position=number, queue_reason=waiting, budget_year=year, decided_on=on)
+                     approval_no=number, queue_position=number, queue_reason=waiting, budget_year=year, decided_on=on,
+                     hold_reason={})
+
+
+def _hold(claim: Claim, *, actor: Any, on: dt.date) -> Claim | None:
+    """The stop line (暂缓补偿, 穗金管规字〔2025〕1号): a claim of a bank or guarantor above its line is
+    held — it stays recommended with the reason — and the fund manager and the supervisor are
+    alerted. None when the claim may be approved."""
+    from techfin.compensation import risk
+
+    verdict = risk.claim_stop_line(claim)
+    if verdict is None or verdict.passed:
+        return None
+    found = verdict.reasons[0]
+    reason = {"code": found.code, "message_zh": found.message_zh, "message_en": found.message_en,
+              "ratio_percent": str(verdict.ratio_percent), "threshold_percent": str(verdict.threshold_percent),
+              "year": claim.default_on.year if claim.default_on else on.year, "consequence": verdict.consequence}
+    if claim.hold_reason != reason:
+        claim = _step(claim, actor=actor, action="hold", note=found.message_zh, hold_reason=reason)
+        risk.claim_held_notice(claim, actor)
+    risk.alert_raise(actor=actor, claim=claim, verdict=verdict, on=on)
+    return claim
 
 
 def _release(claim: Claim, *, actor: Any, step: str, on: dt.date) -> None:
     """Void every reservation of an approved claim (one transaction, keyed by the claim and step)."""
     key = f"claim-{claim.pk}-{step}"
-    pending = list(Transfer.objects.filter(transaction__key=claim.reservation_key).order_by("id"))
+    pending = list(Transfer.objects.filter(transaction__key=claim.reservation_key, state=TransferState.PENDING)
+                   .order_by("id"))
     lines = [ledger.VoidLine(pending_key=t.key, key=f"{key}/{n}") for n, t in enumerate(pending, start=1)]
     if lines:
         ledger.transaction_book(key=key, lines=lines, actor=actor, reference=claim, booked_on=on,
@@ -551,7 +577,8 @@ def claim_cancel(*, actor: Any, claim: Claim, reason: str, on: dt.date | None = 
 
 
 def payment_key(claim: Claim) -> str:
-    return f"claim-{claim.pk}-pay"
+    """``claim-17-pay``; after a corrected payment, ``claim-17-pay-2`` and so on."""
+    return f"claim-{claim.pk}-pay" + (f"-{len(claim.corrections) + 1}" if claim.corrections else "")
 
 
 def claim_pay(*, actor: Any, claim: Claim, paid_on: dt.date, reference: str) -> Claim:
@@ -576,12 +603,48 @@ def claim_pay(*, actor: Any, claim: Claim, paid_on: dt.date, reference: str) -> 
         if claim.decided_on and paid_on < claim.decided_on:
             raise ValidationError({"paid_on": [_("The payment date cannot be before the approval.")]})
         key = payment_key(claim)
-        pending = list(Transfer.objects.filter(transaction__key=claim.reservation_key).order_by("id"))
+        pending = list(Transfer.objects.filter(transaction__key=claim.reservation_key, state=TransferState.PENDING)
+                       .order_by("id"))
         ledger.transaction_book(
             key=key, lines=[ledger.PostLine(pending_key=t.key, key=f"{key}/{n}") for n, t in enumerate(pending, 1)],
             actor=actor, reference=claim, booked_on=paid_on, memo=f"{claim.number} 补偿支付 {reference}"[:300])
         return _step(claim, actor=actor, action="pay", status=ClaimStatus.PAID, paid_on=paid_on,
                      payment_reference=reference[:64], payment_key=key)
+
+
+def claim_payment_reverse(*, actor: Any, claim: Claim, reason: str, on: dt.date | None = None) -> Claim:
+    """Correct a payment recorded wrongly (冲正): the payment's transfers are reversed and the
+    claim's shares reserved again on the same budgets, in one ledger transaction; the claim is
+    approved again and the right payment is recorded anew. Nothing is edited: the old keys stay in
+    ``corrections``. Refused while a recovery on the claim counts (reject or reverse it first)."""
+    _require(actor, Role.MANAGER)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    on = _today(on)
+    with transaction.atomic():
+        claim = _lock(claim)
+        if claim.status != ClaimStatus.PAID:
+            raise ValidationError(_("Only a paid claim's payment can be reversed."))
+        if claim.recoveries.filter(status__in=ACTIVE_RECOVERY_STATUSES).exists():
+            raise ValidationError(_("Recoveries were reported on this claim: reject or reverse them before "
+                                    "reversing its payment."))
+        number = len(claim.corrections) + 1
+        key = f"claim-{claim.pk}-correct-{number}"
+        paid = list(Transfer.objects.filter(transaction__key=claim.payment_key).order_by("id"))
+        payee = _payee(claim, actor)
+        shares = _public_shares(claim)
+        lines: list[ledger.Line] = [ledger.ReverseLine(transfer_key=t.key, key=f"{key}/r{n}")
+                                    for n, t in enumerate(paid, 1)]
+        lines += [ledger.TransferLine(debit=s.account, credit=payee, amount=s.amount, kind=TransferKind.RESERVATION,
+                                      pending=True, key=f"{key}/{s.position}") for s in shares if s.account]
+        ledger.transaction_book(key=key, lines=lines, actor=actor, reference=claim, booked_on=on,
+                                memo=f"{claim.number} 支付冲正并重新预留：{reason}"[:300])
+        history = [*claim.corrections, {"reservation": claim.reservation_key, "payment": claim.payment_key,
+                                        "correction": key, "reason": reason, "on": on.isoformat(),
+                                        "paid_on": claim.paid_on.isoformat() if claim.paid_on else "",
+                                        "reference": claim.payment_reference}]
+        return _step(claim, actor=actor, action="reverse_payment", note=reason, status=ClaimStatus.APPROVED,
+                     corrections=history, reservation_key=key, payment_key="", paid_on=None, payment_reference="")
 
 
 # --- budgets and the queue --------------------------------------------------------------------

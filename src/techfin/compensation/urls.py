@@ -1,6 +1,6 @@
 from django.urls import path
 
-from techfin.compensation import views
+from techfin.compensation import recovery_views, views
 
 urlpatterns = [
     path("claims/", views.claim_list, name="claim-list"),
@@ -10,6 +10,12 @@ urlpatterns = [
     path("claims/rounds/", views.round_list, name="round-list"),
     path("claims/rounds/<int:pk>/", views.round_detail, name="round-detail"),
     path("claims/rounds/<int:pk>/<str:action>/", views.round_action, name="round-action"),
+    path("claims/recoveries/", recovery_views.recovery_list, name="recovery-list"),
+    path("claims/recoveries/<int:pk>/", recovery_views.recovery_detail, name="recovery-detail"),
+    path("claims/recoveries/<int:pk>/<str:action>/", recovery_views.recovery_action, name="recovery-action"),
+    path("claims/transfers/", recovery_views.transfer_list, name="transfer-list"),
+    path("claims/risk/", recovery_views.risk_controls, name="risk-controls"),
+    path("claims/risk/alerts/<int:pk>/acknowledge/", recovery_views.alert_acknowledge, name="risk-alert-acknowledge"),
     path("claims/documents/<int:pk>/", views.claim_document, name="claim-document"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("claims/<int:pk>/documents/", views.claim_document_upload, name="claim-document-upload"),

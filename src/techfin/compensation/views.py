@@ -19,7 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from techfin.accounts.models import Role
 from techfin.accounts.scoping import get_or_404
 from techfin.compensation import rounds, services
-from techfin.compensation.models import DOCUMENT_KIND_CHOICES, Claim, ClaimRound, ClaimStatus
+from techfin.compensation.models import (
+    ACTIVE_RECOVERY_STATUSES,
+    DOCUMENT_KIND_CHOICES,
+    Claim,
+    ClaimRound,
+    ClaimStatus,
+)
 from techfin.compensation.queries import (
     budget_rows,
     budgets_for_user,
@@ -29,6 +35,7 @@ from techfin.compensation.queries import (
     rounds_for_user,
     shares_of,
 )
+from techfin.compensation.recoveries import closed_by_transfer, costs_deductible, recovery_totals
 from techfin.domain.policy import DOCUMENT_KINDS
 from techfin.enterprises.models import District
 from techfin.filings.models import FilingStatus, LoanStatus
@@ -40,7 +47,7 @@ CLAIM_HEADERS = ["编号 Number", "银行 Bank", "企业 Enterprise", "借款合
                  "本金损失 Principal loss", "补偿金额 Compensation", "状态 Status", "适用办法 Rule set",
                  "预算年度 Budget year", "核准顺序 Approval order", "支付日期 Paid on", "支付凭证 Payment reference"]
 BUDGET_HEADERS = ["年度 Year", "资金来源 Source", "账户 Account", "已拨付 Allocated", "已预留 Reserved", "已支付 Paid",
-                  "可用 Available", "排队待付 Waiting in queue", "补偿笔数 Claims"]
+                  "可用 Available", "排队待付 Waiting in queue", "补偿笔数 Claims", "追偿返还 Returned"]
 
 
 def _is(user: Any, *roles: str) -> bool:
@@ -143,10 +150,26 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
             *services.EDITABLE, ClaimStatus.SUBMITTED, ClaimStatus.RECOMMENDED, ClaimStatus.QUEUED),
         "checklist": services.CHECKLIST, "ahead": services.queued_ahead(claim),
         "transfers": services.transfers_of(claim) if user.sees_everything or user.role == Role.BANK else [],
+        "recoveries": claim.recoveries.order_by("id") if claim.status == ClaimStatus.PAID or claim.corrections
+        else [],
+        "recovery_rows": _recovery_rows(claim, shares) if claim.status == ClaimStatus.PAID else [],
+        "transferred": closed_by_transfer(claim) if claim.status == ClaimStatus.PAID else None,
+        "can_recover": _is(user, Role.MANAGER, Role.BANK) and claim.status == ClaimStatus.PAID,
+        "can_reverse_payment": _is(user, Role.MANAGER) and claim.status == ClaimStatus.PAID
+        and not claim.recoveries.filter(status__in=ACTIVE_RECOVERY_STATUSES).exists(),
+        "costs_deductible": costs_deductible(claim) if claim.status == ClaimStatus.PAID else False,
         "today": dt.date.today(),
     }
     context["required_labels"] = [DOCUMENT_KINDS.get(k, k) for k in context["required"]]
     return render(request, "compensation/claim_detail.html", context)
+
+
+def _recovery_rows(claim: Claim, shares: list[Any]) -> list[dict[str, Any]]:
+    """Per payer: what it paid, what confirmed recoveries returned and what reported ones will."""
+    totals = recovery_totals(claim)
+    return [{"label": _payer_label(s.payer, claim), "paid": s.amount,
+             "confirmed": totals["confirmed"].get(s.payer, 0), "reported": totals["reported"].get(s.payer, 0)}
+            for s in shares if s.payer_kind != "claimant" and s.amount]
 
 
 def _payer_label(payer: str, claim: Claim) -> str:
@@ -212,11 +235,40 @@ def claim_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                                            or dt.date.today(), reference=post.get("reference", "")),
                 _("Payment recorded.")),
     }
+    steps["reverse-payment"] = (lambda: services.claim_payment_reverse(actor=user, claim=claim, reason=reason),
+                                _("Payment reversed; the compensation is reserved again. Record the right payment."))
+    if action in ("recover", "transfer"):
+        return _report_recovery(request, claim, action)
     if action not in steps:
         return HttpResponse(status=404)
     step, success = steps[action]
     _run(request, step, success)
     return redirect("claim-detail", pk=pk)
+
+
+def _report_recovery(request: HttpRequest, claim: Claim, action: str) -> HttpResponse:
+    """The bank reports a recovery (or records a debt transfer) from the claim page."""
+    from techfin.compensation import recoveries
+
+    post = request.POST
+    on = _date(post.get("recovered_on", ""))
+    try:
+        if on is None:
+            raise ValidationError({"recovered_on": [_("Give the date.")]})
+        if action == "transfer":
+            found = recoveries.debt_transfer_record(
+                actor=request.user, claim=claim, price=post.get("amount", ""), agreed_on=on,
+                buyer_name=post.get("buyer_name", ""), buyer_id=post.get("buyer_id", ""),
+                reference=post.get("reference", ""))
+        else:
+            found = recoveries.recovery_report(
+                actor=request.user, claim=claim, amount=post.get("amount", ""), recovered_on=on,
+                source=post.get("source", ""), reference=post.get("reference", ""), costs=post.get("costs") or None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("claim-detail", pk=claim.pk)
+    messages.success(request, _("Reported; the fund manager confirms receipt of the returns."))
+    return redirect("recovery-detail", pk=found.pk)
 
 
 @login_required
@@ -328,7 +380,7 @@ def budget_list(request: HttpRequest) -> HttpResponse:
     if fmt in {"csv", "xlsx"}:
         return export_response(fmt, "budgets", BUDGET_HEADERS, (
             [r.account.year, r.account.district.name_zh if r.account.district else "市级资金池", r.account.code,
-             r.allocated, r.reserved, r.paid, r.available, r.waiting, r.claims] for r in rows))
+             r.allocated, r.reserved, r.paid, r.available, r.waiting, r.claims, r.returned] for r in rows))
     context = {"rows": rows, "params": request.GET, "can_fund": _is(request.user, Role.MANAGER),
                "districts": District.objects.filter(active=True), "this_year": dt.date.today().year}
     return render(request, "compensation/budget_list.html", context)

@@ -19,6 +19,7 @@ from techfin.accounts.models import Role, User
 from techfin.banks import services as bank_services
 from techfin.banks.models import Bank, Branch
 from techfin.demo import reference
+from techfin.demo.claims import candidates_from_loans, file_demo_claims, plan_claims, scale_of
 from techfin.demo.loans import file_demo_loans, plan_loans
 from techfin.demo.profiles import ProfilePlan, plan_profile, pool_entry
 from techfin.domain import uscc
@@ -257,7 +258,18 @@ def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None
     with transaction.atomic():
         _users(report, districts, banks, enterprises)
     _loans(report, enterprises[:borrowers], seed, as_of, say, REPORT_WINDOW_BY_SCALE[scale])
+    _claims(report, borrowers, seed, as_of, say)
     return report
+
+
+def _claims(report: DemoReport, borrowers: int, seed: int, as_of: dt.date, say: Callable[[str], None]) -> None:
+    """Claims on the demo's defaults, through review, approval, payment, recovery and transfer."""
+    plans = plan_claims(candidates_from_loans(), scale=scale_of(borrowers), seed=seed, as_of=as_of)
+    say(f"{len(plans)} claims planned")
+    counts = file_demo_claims(plans=plans, as_of=as_of, say=say)
+    for kind in ("claims opened", "recoveries", "debt transfers", "budget allocations"):
+        if counts.get(kind):
+            report.count(kind, counts[kind])
 
 
 def _loans(report: DemoReport, enterprises: list[Enterprise], seed: int, as_of: dt.date,

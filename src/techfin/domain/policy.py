@@ -241,6 +241,9 @@ class ClaimConditions:
     min_overdue_days: int
     claim_window_days: int  # after default (bank) or payout (guarantor)
     required_documents: tuple[str, ...]
+    # Whether the bank may deduct its recovery costs (诉讼费等) before sharing a recovery. No
+    # source found for any version [U]: absent from the policy data means no deduction.
+    recovery_costs_deductible: bool = False
 
 
 @dataclass(frozen=True)
@@ -611,7 +614,9 @@ def _mode_rule(node: _Obj) -> ModeRule:
                               f"{sorted(set(documents) - set(DOCUMENT_KINDS))}")
     claim = ClaimConditions(min_overdue_days=claim_node.req("min_overdue_days", _count),
                             claim_window_days=claim_node.req("claim_window_days", _count),
-                            required_documents=documents)
+                            required_documents=documents,
+                            recovery_costs_deductible=bool(claim_node.opt("recovery_costs_deductible", _flag))
+                            if "recovery_costs_deductible" in claim_node.raw else False)
     claim_node.done()
     values = {
         "mode": mode, "article": node.opt("article", _text),

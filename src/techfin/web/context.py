@@ -50,6 +50,8 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("Claims"), reverse("claim-list"), "claims"))
     if user.is_superuser or user.role in ("manager", "supervisor", "district"):
         items.append(NavItem(_("Budgets"), reverse("budget-list"), "budgets"))
+    if user.is_superuser or user.role in ("manager", "supervisor", "bank"):
+        items.append(NavItem(_("Risk controls"), reverse("risk-controls"), "risk"))
     if user.sees_everything:
         items.append(NavItem(_("Compensation rounds"), reverse("round-list"), "rounds"))
     items.append(NavItem(_("Pool policy"), reverse("pool-policy"), "policy"))

@@ -17,6 +17,8 @@ from techfin.accounts.models import Language, Role
 from techfin.accounts.services import user_set_language
 from techfin.audit.queries import events_for_user
 from techfin.banks.queries import banks_for_user, branches_for_user
+from techfin.compensation.models import RecoveryStatus, RiskAlertStatus
+from techfin.compensation.queries import alerts_for_user, recoveries_for_user
 from techfin.enterprises.queries import districts_for_user, enterprises_for_user
 from techfin.filings.models import AnomalyStatus, FilingStatus
 from techfin.filings.queries import anomalies_for_user, continuations_for_user, filings_for_user, review_queue
@@ -43,6 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
             reports_missing=loans_missing_report(filings_for_user(user), period).count(),
             review_count=review_queue(user).count(),
             open_anomalies=anomalies_for_user(user).exclude(status=AnomalyStatus.CLOSED).count(),
+            # Risk alerts (stop lines crossed, claims held) and recoveries awaiting confirmation of receipt.
+            open_risk_alerts=alerts_for_user(user).filter(status=RiskAlertStatus.OPEN).count(),
+            recoveries_awaiting=recoveries_for_user(user).filter(status=RecoveryStatus.REPORTED).count(),
             continuations_waiting=continuations_for_user(user).filter(status=FilingStatus.SUBMITTED).count(),
         )
     if user.role == Role.BANK:
