@@ -16,8 +16,8 @@ loan, its status reports or its enterprise (see `maintenance`), or rebuilt from 
   strategic emerging industry, as bitmaps (the enterprise's current record).
 
 Amounts are integer fen and rates integer units of 0.0001 percentage point, so every sum is
-exact on SQLite as on PostgreSQL. Claims, payments and recoveries (补偿, 追偿) will add their own
-measures beside these, fed through the same hook (see docs/statistics.md).
+exact on SQLite as on PostgreSQL. Claims, payments and recoveries (补偿, 追偿) and the budgets
+have no summary table: they are few, and `techfin.stats.claims` reads them directly.
 """
 
 from __future__ import annotations
