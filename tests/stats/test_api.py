@@ -82,6 +82,22 @@ def test_check_finds_a_tampered_cell_and_rebuild_repairs_it(loaded: Any) -> None
 
 
 @pytest.mark.django_db
+def test_check_finds_a_tampered_claim_fact_and_rebuild_repairs_it(compensated: Any) -> None:
+    from techfin.stats.models import ClaimFact
+
+    fact = ClaimFact.objects.order_by("pk").first()
+    ClaimFact.objects.filter(pk=fact.pk).update(returned_fen=fact.returned_fen + 1)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("stats", "--check", stdout=StringIO(), stderr=err)
+    assert f"ClaimFact {fact.pk}" in err.getvalue()
+    ClaimFact.objects.filter(pk=fact.pk).delete()
+    out = StringIO()
+    call_command("stats", "--rebuild", stdout=out)
+    assert "claim facts: 2" in out.getvalue() and "equal the raw rows" in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_dashboard_data_is_the_service_figures(loaded: Any) -> None:
     """The dashboard reads shared sets once; its answer equals each figure asked on its own."""
     from techfin.stats.queries import (

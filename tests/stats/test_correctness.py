@@ -445,3 +445,27 @@ def test_a_changed_claim_moves_the_compensation_figures_at_once(compensated: Any
     assert years[2023]["compensation_amount"] == old[2023]["compensation_amount"]
     assert years[2025]["compensation_returned"] == Decimal("0.00")
     compare_all(compensated)
+
+
+@pytest.mark.django_db
+def test_a_moved_enterprise_or_amended_loan_moves_its_compensations(compensated: Any) -> None:
+    from techfin.enterprises import services
+
+    before = _figures(compensated)
+    # Enterprise 3 (B-2's, compensated) moves from 南沙 to 黄埔: its compensation moves with it.
+    services.enterprise_update(actor=None, enterprise=compensated.enterprises[3], district=compensated.world.d_huangpu)
+    after = _figures(compensated)
+    assert after["ns"]["compensations"] == before["ns"]["compensations"] - 1
+    assert after["hp"]["compensations"] == before["hp"]["compensations"] + 1
+    assert after["hp"]["compensation_amount"] - before["hp"]["compensation_amount"] == Decimal("9000000.00")
+    assert {k: after["all"][k] for k in COMPENSATION_KEYS} == {k: before["all"][k] for k in COMPENSATION_KEYS}
+    compare_all(compensated)
+    # Bank B amends B-2 from a guaranteed loan to a credit loan: its compensation follows the type.
+    credit = StatsFilter(guarantee_type="credit")
+    was = stats_summary(credit, today=TODAY)["compensations"]
+    file(compensated.banks[1], [loan_row("B-2", compensated.enterprises[3].uscc, "20000000.00", dt.date(2022, 2, 28),
+                                         12, rate="4.20", guarantee="credit", credit="25000000.00")],
+         dt.date(2022, 3, 10))
+    assert Filing.objects.get(contract_no="B-2").guarantee_type == "credit"
+    assert stats_summary(credit, today=TODAY)["compensations"] == was + 1
+    compare_all(compensated)

@@ -164,9 +164,7 @@ class Claim(models.Model):
                                    | (~Q(status="queued") & Q(queue_position__isnull=True)),
                                    name="claim_queue_position_iff_queued"),
         ]
-        indexes = [models.Index(fields=["bank", "status"]), models.Index(fields=["district", "status"]),
-                   # The statistics read the claims paid in a period (techfin.stats.claims).
-                   models.Index(fields=["status", "paid_on"], name="claim_status_paid_on")]
+        indexes = [models.Index(fields=["bank", "status"]), models.Index(fields=["district", "status"])]
 
     def __str__(self) -> str:
         return self.number
