@@ -108,9 +108,24 @@ def test_five_plus_x_returns_the_third_partys_part_to_its_account(world: World, 
     claim = paid(world, loan, "300000.03")
     recovery = report(world, claim, "1000.00")
     assert lines(recovery) == [("city_pool", "500.00"), ("third_party:GZGC", "300.00"), ("bank", "200.00")]
+    # The payment booked the guarantor's share beside the pool's: the bank received 240,000.01.
+    tp, bank = Account.objects.get(code="TP-GZGC"), Account.objects.get(code="BANK-ICBC")
+    assert (tp.posted_debits, bank.posted_credits) == (D("90000.00"), D("240000.01"))
     recoveries.recovery_confirm(actor=world.users["manager"], recovery=recovery)
-    assert Account.objects.get(code="TP-GZGC").posted_credits == D("300.00")
-    assert Account.objects.get(code="BANK-ICBC").posted_debits == D("800.00")
+    tp.refresh_from_db()
+    bank.refresh_from_db()
+    assert tp.posted_credits == D("300.00")
+    assert bank.posted_debits == D("800.00")
+    assert bank.posted_balance == D("239200.01")  # never below zero: it returns from what it received
+    ledger_ok()
+
+
+def test_five_plus_x_share_reversed_with_the_payment(world: World, tianhe: Any) -> None:
+    loan = bad_loan(world, tianhe, amount="400000.00", third_party=world.third_party, share="30")
+    claim = paid(world, loan, "300000.03")
+    services.claim_payment_reverse(actor=world.users["manager"], claim=claim, reason="付款信息录错")
+    tp = Account.objects.get(code="TP-GZGC")
+    assert (tp.posted_debits, tp.posted_credits) == (D("90000.00"), D("90000.00"))
     ledger_ok()
 
 

@@ -597,6 +597,22 @@ def test_rate_ceiling_when_a_policy_sets_one() -> None:
     assert codes(verdict) == ["filing.rate_ceiling_unknown"]
 
 
+def test_without_a_ceiling_an_implausible_rate_waits_for_review() -> None:
+    # No rule set confirms a ceiling; ROW is disbursed 2024-03-01, 1-year LPR 3.45, four times 13.80.
+    assert check(replace(ROW, annual_rate=Decimal("13.80"))).problems == ()
+    assert check(replace(ROW, annual_rate=Decimal("1"))).problems == ()
+    high = check(replace(ROW, annual_rate=Decimal("13.81")))
+    assert codes(high) == ["filing.rate_above_four_lpr"] and high.accepted and high.warnings
+    assert high.problems[0].detail["line"] == Decimal("13.80")
+    assert "法释〔2020〕17号" in high.problems[0].message_zh
+    fraction = check(replace(ROW, annual_rate=Decimal("0.035")))
+    assert codes(fraction) == ["filing.rate_looks_like_fraction"] and fraction.accepted
+    assert "0.035" in fraction.problems[0].message_en
+    # Before the reformed LPR only the fraction is caught.
+    early = replace(ROW, disbursed_on=date(2016, 6, 1), maturity_on=date(2017, 6, 1), annual_rate=Decimal("30"))
+    assert "filing.rate_above_four_lpr" not in codes(check(early, filed_on=date(2016, 6, 2), today=date(2016, 6, 2)))
+
+
 def test_inputs_are_not_changed() -> None:
     row = replace(ROW, loan_amount=Decimal("6000000.00"))
     ctx = ctx_for(row)

@@ -152,6 +152,17 @@ def test_a_new_contract_number_carries_the_monthly_reports(filed: Any) -> None:
         "contract_no": "C-1-续1", "period": dt.date(2026, 6, 1), "loan_status": "normal", "overdue_days": 0,
         "outstanding_principal": 300 * WAN, "repaid_principal": Decimal(0)})])
     assert report.outcomes[0].action == "created" and report.outcomes[0].filing_id == w.loan.pk
+    # Filed again as a new loan under its new number, the same money would count twice.
+    again = file_loans(actor=None, bank=w.bank_a, today=dt.date(2026, 7, 5), rows=[
+        loan("C-1-续1", w.ent_huangpu.uscc, disbursed_on=dt.date(2026, 6, 1), maturity_on=dt.date(2027, 5, 31))])
+    problems = again.outcomes[0].problems
+    assert again.rejected == 1 and ("filing.contract_continued", "contract_no") in [
+        (p["code"], p["column"]) for p in problems]
+    assert "C-1" in problems[0]["message_zh"] and "continuation" in problems[0]["message_en"]
+    # Another bank's contract of the same number is its own.
+    other = file_loans(actor=None, bank=w.bank_b, today=dt.date(2026, 7, 5), rows=[
+        loan("C-1-续1", w.ent_nansha.uscc, disbursed_on=dt.date(2026, 6, 1), maturity_on=dt.date(2027, 5, 31))])
+    assert "filing.contract_continued" not in {p["code"] for p in other.outcomes[0].problems}
 
 
 def test_reject_and_withdraw(filed: Any) -> None:

@@ -28,7 +28,7 @@ from techfin.compensation.models import (
     RecoveryStatus,
 )
 from techfin.ledger.checks import CheckResult, Problem
-from techfin.ledger.models import POOL_KINDS, Account, AccountKind, Transfer, TransferState
+from techfin.ledger.models import POOL_KINDS, Account, AccountKind, Transfer, TransferKind, TransferState
 
 ZERO = Decimal("0.00")
 
@@ -82,6 +82,14 @@ def compensation_matches_claims() -> CheckResult:
                 add(f"{claim.number}: paid amounts differ from the reserved shares")
             if any(p.transaction.key != claim.payment_key for p in paid):
                 add(f"{claim.number}: paid outside its payment transaction {claim.payment_key}")
+            # "5+X": the third party's share is booked beside the payment, equal to its share line.
+            third = sorted(t.amount for t in booked if t.transaction.key == claim.payment_key
+                           and t.kind == TransferKind.THIRD_PARTY_SHARE)
+            owed = sorted(s.amount for s in claim.shares.all()
+                          if s.payer_kind == ClaimShare.PayerKind.THIRD_PARTY and s.amount > 0)
+            if claim.claimant_kind == ClaimantKind.BANK and third != owed:
+                add(f"{claim.number}: third-party share booked {[str(a) for a in third]} but the split says "
+                    f"{[str(a) for a in owed]}")
         known = {claim.reservation_key, claim.payment_key}
         for correction in claim.corrections:
             known |= {correction.get("reservation"), correction.get("payment"), correction.get("correction")}

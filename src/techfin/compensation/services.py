@@ -606,13 +606,31 @@ def claim_pay(*, actor: Any, claim: Claim, paid_on: dt.date, reference: str) -> 
         key = payment_key(claim)
         pending = list(Transfer.objects.filter(transaction__key=claim.reservation_key, state=TransferState.PENDING)
                        .order_by("id"))
-        ledger.transaction_book(
-            key=key, lines=[ledger.PostLine(pending_key=t.key, key=f"{key}/{n}") for n, t in enumerate(pending, 1)],
-            actor=actor, reference=claim, booked_on=paid_on, memo=f"{claim.number} 补偿支付 {reference}"[:300])
+        lines: list[ledger.Line] = [ledger.PostLine(pending_key=t.key, key=f"{key}/{n}")
+                                    for n, t in enumerate(pending, 1)]
+        lines += _third_party_lines(claim, actor, key)
+        ledger.transaction_book(key=key, lines=lines, actor=actor, reference=claim, booked_on=paid_on,
+                                memo=f"{claim.number} 补偿支付 {reference}"[:300])
         claim = _step(claim, actor=actor, action="pay", status=ClaimStatus.PAID, paid_on=paid_on,
                       payment_reference=reference[:64], payment_key=key)
         claims_changed([claim.pk])  # the statistics count it from now
         return claim
+
+
+def _third_party_lines(claim: Claim, actor: Any, key: str) -> list[ledger.Line]:
+    """The "5+X" third party's share, paid by it to the bank outside the pool, booked beside the
+    pool's payment so the bank's account shows all it received and a recovery returned to the
+    third party comes out of money the bank holds (资金池2021年度工作总结: 第三方分担剩余的50%)."""
+    party = claim.filing.third_party if claim.claimant_kind == ClaimantKind.BANK else None
+    if party is None:
+        return []
+    shares = [s for s in claim.shares.order_by("position")
+              if s.payer_kind == ClaimShare.PayerKind.THIRD_PARTY and s.amount > 0]
+    if not shares:
+        return []
+    account = ledger.third_party_account(actor=actor, third_party=party)
+    return [ledger.TransferLine(debit=account, credit=_payee(claim, actor), amount=s.amount,
+                                kind=TransferKind.THIRD_PARTY_SHARE, key=f"{key}/tp{s.position}") for s in shares]
 
 
 def claim_payment_reverse(*, actor: Any, claim: Claim, reason: str, on: dt.date | None = None) -> Claim:

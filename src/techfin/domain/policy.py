@@ -948,6 +948,10 @@ def validate_filing(row: FilingInput, ctx: FilingContext) -> FilingVerdict:
             ceiling_problem = _rate_ceiling(rate, disbursed, policy, ctx.lpr)
             if ceiling_problem is not None:
                 add(ceiling_problem)
+        else:
+            implausible = _rate_implausible(rate, disbursed, ctx.lpr)
+            if implausible is not None:
+                add(implausible)
 
     # Mode, guarantee type, third party, policy tool.
     mode = row.compensation_mode or CompensationMode.BANK.value
@@ -1090,6 +1094,34 @@ def _rate_ceiling(rate: Decimal, disbursed: date, policy: PoolPolicy, lpr: LprTa
                     f"date + {spread} points, {policy.name})",
                     {"annual_rate": rate, "lpr_1y": base, "spread": spread, "ceiling": ceiling,
                      "rule_set": policy.name})
+
+
+# No rule set confirms a rate ceiling [U], so a rate is only held for review when it cannot be
+# meant: under 1% (a fraction typed for a percentage: 0.035 for 3.5%), or above four times the
+# 1-year LPR, the line of judicial protection for lending rates (最高人民法院关于审理民间借贷案件适用
+# 法律若干问题的规定, 法释〔2020〕17号, 第二十五条), which no bank loan in the pool should pass.
+RATE_FRACTION_BELOW = Decimal("1")
+RATE_LPR_MULTIPLE = Decimal("4")
+
+
+def _rate_implausible(rate: Decimal, disbursed: date | None, lpr: LprTable | None) -> FilingReason | None:
+    if rate < RATE_FRACTION_BELOW:
+        return _problem("filing.rate_looks_like_fraction", "annual_rate",
+                        f"年利率{rate}%低于1%，请确认是否误将小数填为百分数（如3.5%应填3.5，而非0.035）",
+                        f"annual rate {rate}% is under 1%: is it a fraction typed for a percentage "
+                        f"(3.5% is written 3.5, not 0.035)?",
+                        {"annual_rate": rate}, Severity.WARNING)
+    if lpr is None or disbursed is None or disbursed < lpr.fixings[0].published_on:
+        return None
+    base = lpr.rate_on(disbursed, "1y")
+    line = base * RATE_LPR_MULTIPLE
+    if rate <= line:
+        return None
+    return _problem("filing.rate_above_four_lpr", "annual_rate",
+                    f"年利率{rate}%超过放款日1年期LPR {base}%的四倍（{line}%，法释〔2020〕17号第二十五条），请核实",
+                    f"annual rate {rate}% is above four times the 1-year LPR of {base}% on the disbursement date "
+                    f"({line}%, the judicial protection line of 法释〔2020〕17号 art. 25): please check",
+                    {"annual_rate": rate, "lpr_1y": base, "line": line}, Severity.WARNING)
 
 
 def _third_party(row: FilingInput, mode: str, rule: ModeRule | None, policy: PoolPolicy | None,

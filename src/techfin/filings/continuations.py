@@ -80,6 +80,17 @@ def current_terms(filing: Filing) -> tuple[dt.date, str]:
     return maturity, contract
 
 
+def renamed_contracts(bank_id: int, contract_nos: Iterable[str]) -> dict[str, str]:
+    """Which of `contract_nos` are new contract numbers that active continuations of the bank gave
+    their loans (续贷新合同编号), mapped to the loan's original contract number: filed again as a new
+    loan, the same money would count twice in the pool and in the caps."""
+    wanted = [c for c in set(contract_nos) if c]
+    if not wanted:
+        return {}
+    return dict(Continuation.objects.filter(filing__bank_id=bank_id, new_contract_no__in=wanted, status__in=ACTIVE)
+                .values_list("new_contract_no", "filing__contract_no"))
+
+
 def continuation_cap_amounts(enterprise_ids: Iterable[int], *,
                              exclude_filing: int | None = None) -> list[tuple[int, dt.date, Decimal]]:
     """What active continuations add to their enterprises' yearly totals (年度贷款总额), as

@@ -27,7 +27,7 @@ from techfin.db import insert_rows, new_instance, reserve_ids, update_rows
 from techfin.domain import policy as rules
 from techfin.domain.policy import FilingContext, FilingInput, Severity
 from techfin.enterprises.models import Enterprise
-from techfin.filings.continuations import continuation_cap_amounts
+from techfin.filings.continuations import continuation_cap_amounts, renamed_contracts
 from techfin.filings.eligibility import EligibilityOracle
 from techfin.filings.hooks import loans_changed
 from techfin.filings.models import ConfirmationCounter, Filing, FilingStatus, LoanStatus
@@ -180,6 +180,7 @@ class _World:
         self.existing: dict[str, Filing] = {}
         for first in range(0, len(filed), EXISTING_BATCH):
             self.existing.update((f.contract_no, f) for f in Filing.objects.filter(pk__in=filed[first:first + EXISTING_BATCH]))
+        self.renamed = renamed_contracts(bank.pk, contracts - self.existing.keys())
         # Branches and third parties are read only when a row names one.
         named_branch = any(r.values.get("branch") for r in rows)
         self.branches = {b.name: b for b in Branch.objects.filter(bank=bank)} if named_branch else {}
@@ -340,6 +341,14 @@ def _check_row(row: FilingRow, world: _World, today: dt.date, seen: set[str],
                                      f"第三方分担机构“{party}”未登记",
                                      f"third party '{party}' is not registered"))
     existing = world.existing.get(contract_no)
+    if existing is None and contract_no in world.renamed:
+        original = world.renamed[contract_no]
+        problems.append(cell_problem("filing.contract_continued", "contract_no",
+                                     f"借款合同编号 {contract_no} 是合同 {original} 项目延续后的新编号，该贷款已在池中，"
+                                     f"请按月报送其状态，勿作为新贷款报送",
+                                     f"contract {contract_no} is the new number a continuation gave contract "
+                                     f"{original}: that loan is already in the pool; report its status monthly, "
+                                     f"do not file it as a new loan"))
     if existing is not None and existing.enterprise_id != getattr(enterprise, "pk", existing.enterprise_id):
         problems.append(cell_problem("filing.enterprise_changed", "uscc",
                                      "已报送合同的借款企业不能更改，请撤回后重新报送",

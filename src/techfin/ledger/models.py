@@ -264,6 +264,7 @@ class TransferKind(models.TextChoices):
     RESERVATION = "reservation", _("Reservation")  # 预算占用：核准补偿时预留
     PAYMENT = "payment", _("Payment")  # 补偿支付
     RELEASE = "release", _("Release")  # 释放预留：驳回或撤销
+    THIRD_PARTY_SHARE = "third_party_share", _("Third-party share")  # 第三方分担：5+X机构向银行支付其分担部分
     RECOVERY_RETURN = "recovery_return", _("Recovery return")  # 追偿返还
     TRANSFER_PRICE = "transfer_price", _("Debt transfer price")  # 债权转移价款
     CARRY_FORWARD = "carry_forward", _("Carry forward")  # 预算结转：上年余额转入下一年度
