@@ -130,5 +130,17 @@ def _check_claims() -> None:
         assert {"create", "submit"} <= steps
     if sum(c.status == "paid" for c in claims) >= 2:
         assert Recovery.objects.filter(kind="debt_transfer").count() == 1
+    # The statistics say what the demo's own count says ("176 compensations for 149 enterprises"
+    # at full size, by the article's date).
+    from techfin.demo.claims import ARTICLE_DATE, claim_figures
+    from techfin.stats.queries import StatsFilter, stats_summary
+
+    figures = claim_figures()
+    by_article = stats_summary(StatsFilter(None, ARTICLE_DATE.year * 100 + ARTICLE_DATE.month))
+    assert (by_article["compensations"], by_article["compensated_enterprises"]) == (
+        figures["compensations_by_article_date"], figures["enterprises_by_article_date"])
+    whole = stats_summary(StatsFilter())
+    assert (whole["compensations"], whole["compensation_amount"]) == (
+        figures["compensations"], figures["compensation_paid_yuan"])
     results = run_checks()
     assert all(r.ok for r in results), [p.message for r in results for p in r.problems]

@@ -128,3 +128,75 @@ def loaded(pool: Pool) -> Pool:
     status(b, "B-4", dt.date(2025, 5, 1), "normal", "3000000", dt.date(2025, 6, 5))
     filing_withdraw(actor=None, filing=Filing.objects.get(contract_no="A-7"), reason="撤回")
     return pool
+
+
+# --- compensation: claims paid through the services, budgets funded on the ledger ---------------
+
+CHECKED = {"documents_authentic": True, "loss_matches_records": True, "recovery_started": True,
+           "no_double_claim": True}
+
+
+def fund(world: Any, year: int, amount: str, district: Any = None) -> Any:
+    from techfin.compensation import services
+
+    return services.budget_fund(actor=world.users["manager"], year=year, amount=Decimal(amount), district=district,
+                                key=f"stats-{year}-{district.code if district else 'city'}-{amount}",
+                                booked_on=dt.date(year, 1, 5))
+
+
+def pay_claim(world: Any, contract_no: str, loss: str, *, submitted: dt.date, approved: dt.date,
+              paid: dt.date) -> Any:
+    """A claim on the loan `contract_no` opened, documented, submitted, recommended, approved on
+    the budgets of the approval year and paid on `paid`, each step by the role that takes it."""
+    from techfin.compensation import services
+    from techfin.filings.models import Filing
+    from tests.compensation.conftest import attach_documents
+
+    filing = Filing.objects.get(contract_no=contract_no)
+    claim = services.claim_open(actor=None, filing=filing, principal_loss=Decimal(loss))
+    attach_documents(claim, None)
+    claim = services.claim_submit(actor=None, claim=claim, on=submitted)
+    claim = services.claim_recommend(actor=world.users["manager"], claim=claim, checklist=CHECKED,
+                                     on=submitted + dt.timedelta(days=10))
+    claim = services.claim_approve(actor=world.users["supervisor"], claim=claim, on=approved)
+    assert claim.status == "approved", claim.queue_reason
+    return services.claim_pay(actor=world.users["manager"], claim=claim, paid_on=paid, reference=f"ZF-{contract_no}")
+
+
+def recover(world: Any, claim: Any, amount: str, on: dt.date, *, confirm: bool = True) -> Any:
+    from techfin.compensation import recoveries
+
+    recovery = recoveries.recovery_report(actor=None, claim=claim, amount=amount, recovered_on=on,
+                                          source="法院强制执行回款", reference=f"HK-{claim.pk}-{on:%Y%m%d}")
+    if confirm:
+        recovery = recoveries.recovery_confirm(actor=world.users["manager"], recovery=recovery,
+                                               on=on + dt.timedelta(days=15))
+    return recovery
+
+
+@pytest.fixture
+def compensated(loaded: Pool) -> Pool:
+    """The loaded pool with budgets and two paid claims: A-2 (bank A, 黄埔, enterprise 1), paid
+    2020-03-10; B-2 (bank B, 南沙, enterprise 3), paid 2023-07-03, with a recovery confirmed in 2024.
+    The 2024 city budget is funded twice, one allocation reversed, and 2023's remainder partly
+    carried forward (neither is new public money)."""
+    from techfin.ledger import services as ledger
+
+    world = loaded.world
+    for year in (2020, 2023):
+        fund(world, year, "30000000.00")
+        fund(world, year, "10000000.00", world.d_huangpu)
+        fund(world, year, "10000000.00", world.d_nansha)
+    fund(world, 2024, "20000000.00")
+    wrong = fund(world, 2024, "5000000.00")
+    ledger.reverse(key="stats-2024-city-reversed", transfer_key=wrong.key, memo="重复拨付", booked_on=dt.date(2024, 2, 1))
+    ledger.transfer(key="stats-carry-2023-2024", debit=ledger.budget_account(actor=None, year=2023),
+                    credit=ledger.budget_account(actor=None, year=2024), amount=Decimal("1000000.00"),
+                    kind="carry_forward", booked_on=dt.date(2024, 1, 2))
+    a2 = pay_claim(world, "A-2", "9000000.00", submitted=dt.date(2019, 8, 1), approved=dt.date(2020, 1, 10),
+                   paid=dt.date(2020, 3, 10))
+    b2 = pay_claim(world, "B-2", "12000000.00", submitted=dt.date(2023, 5, 4), approved=dt.date(2023, 6, 1),
+                   paid=dt.date(2023, 7, 3))
+    recover(world, b2, "1000000.01", dt.date(2024, 3, 5))
+    assert a2.public_amount > 0 and b2.public_amount > 0
+    return loaded

@@ -82,6 +82,22 @@ def test_check_finds_a_tampered_cell_and_rebuild_repairs_it(loaded: Any) -> None
 
 
 @pytest.mark.django_db
+def test_check_finds_a_tampered_claim_fact_and_rebuild_repairs_it(compensated: Any) -> None:
+    from techfin.stats.models import ClaimFact
+
+    fact = ClaimFact.objects.order_by("pk").first()
+    ClaimFact.objects.filter(pk=fact.pk).update(returned_fen=fact.returned_fen + 1)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("stats", "--check", stdout=StringIO(), stderr=err)
+    assert f"ClaimFact {fact.pk}" in err.getvalue()
+    ClaimFact.objects.filter(pk=fact.pk).delete()
+    out = StringIO()
+    call_command("stats", "--rebuild", stdout=out)
+    assert "claim facts: 2" in out.getvalue() and "equal the raw rows" in out.getvalue()
+
+
+@pytest.mark.django_db
 def test_dashboard_data_is_the_service_figures(loaded: Any) -> None:
     """The dashboard reads shared sets once; its answer equals each figure asked on its own."""
     from techfin.stats.queries import (
@@ -105,3 +121,28 @@ def test_dashboard_data_is_the_service_figures(loaded: Any) -> None:
     assert [r["key"] for r in mine["by_bank"]] == [loaded.banks[0].pk]
     assert mine["pool"] == pool_headline(build_filter(month_to="2025-05"))
     assert mine["pool"]["loans"] > mine["summary"]["loans"]
+
+
+@pytest.mark.django_db
+def test_compensation_and_leverage_are_scoped(compensated: Any, client: Any) -> None:
+    """A bank officer sees its own bank's compensations (and no leverage: the budgets are not the
+    bank's); a district official its district's, with its own pool's budgets."""
+    client.force_login(compensated.world.users["manager"])
+    pool = client.get("/api/stats/summary/").json()
+    assert (pool["compensations"], pool["compensated_enterprises"]) == (2, 2)
+    assert pool["compensation_amount"] == "13500000.00" and pool["public_funds"] == "120000000.00"
+    assert isinstance(pool["leverage"], float)
+    client.force_login(compensated.world.users["bank"])  # bank A: A-2, 4,500,000 from the city pool
+    own = client.get("/api/stats/summary/").json()
+    assert (own["compensations"], own["compensation_amount"], own["compensation_amount_net"]) == (
+        1, "4500000.00", "4500000.00")
+    assert own["public_funds"] is None and own["leverage"] is None
+    assert [row["compensations"] for row in client.get("/api/stats/yearly/").json()["years"]
+            if row["compensations"]] == [1]
+    client.force_login(compensated.world.users["district"])  # 黄埔: A-2's enterprise; its own pool's budgets
+    district = client.get("/api/stats/summary/").json()
+    assert district["compensations"] == 1 and district["compensation_amount"] == "4500000.00"
+    assert district["public_funds"] == "20000000.00"
+    assert district["leverage"] == round(float(district["loan_amount"]) / 20_000_000, 6)
+    by_year = {row["year"]: row for row in client.get("/api/stats/yearly/").json()["years"]}
+    assert by_year[2020]["compensations"] == 1 and by_year[2020]["public_funds"] == "10000000.00"

@@ -45,6 +45,7 @@ from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import diff, record_event, snapshot
 from techfin.banks.models import ThirdParty
 from techfin.compensation import services
+from techfin.compensation.hooks import claims_changed
 from techfin.compensation.models import (
     ACTIVE_RECOVERY_STATUSES,
     Claim,
@@ -286,8 +287,10 @@ def recovery_confirm(*, actor: Any, recovery: Recovery, on: dt.date | None = Non
                                                     for n, t in enumerate(pending, 1)],
                                     actor=actor, reference=recovery, booked_on=max(on, recovery.recovered_on),
                                     memo=f"{recovery.claim.number} {recovery.number} 返还款确认到账")
-        return _step(recovery, actor=actor, action="confirm", status=RecoveryStatus.CONFIRMED, confirmation_key=key,
-                     decided_on=on)
+        recovery = _step(recovery, actor=actor, action="confirm", status=RecoveryStatus.CONFIRMED,
+                         confirmation_key=key, decided_on=on)
+        claims_changed([recovery.claim_id])  # what the claim cost, net, changed
+        return recovery
 
 
 def recovery_reject(*, actor: Any, recovery: Recovery, reason: str, on: dt.date | None = None) -> Recovery:
@@ -346,8 +349,10 @@ def recovery_reverse(*, actor: Any, recovery: Recovery, reason: str, on: dt.date
                                         memo=f"{recovery.claim.number} {recovery.number} 冲正：{reason}"[:300])
             except LedgerError as exc:
                 raise ValidationError(exc.message) from exc
-        return _step(recovery, actor=actor, action="reverse", note=reason, status=RecoveryStatus.REVERSED,
-                     closing_key=key, decided_on=on, decision_reason=reason)
+        recovery = _step(recovery, actor=actor, action="reverse", note=reason, status=RecoveryStatus.REVERSED,
+                         closing_key=key, decided_on=on, decision_reason=reason)
+        claims_changed([recovery.claim_id])
+        return recovery
 
 
 def recovery_transfers(recovery: Recovery) -> list[Transfer]:

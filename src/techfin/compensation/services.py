@@ -42,6 +42,7 @@ from techfin.accounts.scoping import ensure_in_scope
 from techfin.audit.services import diff, record_event, snapshot
 from techfin.compensation.documents import DocumentRefused, sniff
 from techfin.compensation.facts import Assessment, assess
+from techfin.compensation.hooks import claims_changed
 from techfin.compensation.models import (
     ACTIVE_RECOVERY_STATUSES,
     OPEN_STATUSES,
@@ -610,8 +611,10 @@ def claim_pay(*, actor: Any, claim: Claim, paid_on: dt.date, reference: str) -> 
         lines += _third_party_lines(claim, actor, key)
         ledger.transaction_book(key=key, lines=lines, actor=actor, reference=claim, booked_on=paid_on,
                                 memo=f"{claim.number} 补偿支付 {reference}"[:300])
-        return _step(claim, actor=actor, action="pay", status=ClaimStatus.PAID, paid_on=paid_on,
-                     payment_reference=reference[:64], payment_key=key)
+        claim = _step(claim, actor=actor, action="pay", status=ClaimStatus.PAID, paid_on=paid_on,
+                      payment_reference=reference[:64], payment_key=key)
+        claims_changed([claim.pk])  # the statistics count it from now
+        return claim
 
 
 def _third_party_lines(claim: Claim, actor: Any, key: str) -> list[ledger.Line]:
@@ -661,8 +664,10 @@ def claim_payment_reverse(*, actor: Any, claim: Claim, reason: str, on: dt.date 
                                         "correction": key, "reason": reason, "on": on.isoformat(),
                                         "paid_on": claim.paid_on.isoformat() if claim.paid_on else "",
                                         "reference": claim.payment_reference}]
-        return _step(claim, actor=actor, action="reverse_payment", note=reason, status=ClaimStatus.APPROVED,
-                     corrections=history, reservation_key=key, payment_key="", paid_on=None, payment_reference="")
+        claim = _step(claim, actor=actor, action="reverse_payment", note=reason, status=ClaimStatus.APPROVED,
+                      corrections=history, reservation_key=key, payment_key="", paid_on=None, payment_reference="")
+        claims_changed([claim.pk])
+        return claim
 
 
 # --- budgets and the queue --------------------------------------------------------------------

@@ -124,6 +124,38 @@ def figures(m: Measures, e: EnterpriseCounts) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class CompensationMeasures:
+    """The compensation claims (补偿) paid in a period and filter, read from the claims.
+
+    `compensations`: claims paid (status 已支付) with a payment date in the period; `enterprises`:
+    their distinct enterprises (not additive over periods: one enterprise may be compensated in
+    two years); `paid_fen`: the public money paid on them, city pool and district pools (gross);
+    `returned_fen`: what confirmed recoveries and debt transfers on those claims have returned to
+    the city and district pools so far.
+    """
+
+    compensations: int = 0
+    enterprises: int = 0
+    paid_fen: int = 0
+    returned_fen: int = 0
+
+
+def compensation_figures(c: CompensationMeasures, *, loan_fen: int, public_funds_fen: int | None) -> dict[str, object]:
+    """The compensation figures and the leverage of public money (杠杆撬动比例) of one period and
+    filter (see docs/statistics.md). `public_funds_fen` is None where the budgets cannot be
+    narrowed as asked (by bank, industry tag or guarantee type): then the leverage is None too."""
+    return {
+        "compensations": c.compensations,
+        "compensated_enterprises": c.enterprises,
+        "compensation_amount": fen_to_yuan(c.paid_fen),
+        "compensation_returned": fen_to_yuan(c.returned_fen),
+        "compensation_amount_net": fen_to_yuan(c.paid_fen - c.returned_fen),
+        "public_funds": None if public_funds_fen is None else fen_to_yuan(public_funds_fen),
+        "leverage": None if public_funds_fen is None else ratio(loan_fen, public_funds_fen),
+    }
+
+
 GROWTH_KEYS = ("enterprises", "loans", "credit_amount", "loan_amount")
 
 

@@ -27,9 +27,10 @@ from techfin.stats.queries import (
     stats_yearly,
 )
 
-COUNT_KEYS = ("enterprises", "loans", "loans_le_1y", "npl_loans")
+COUNT_KEYS = ("enterprises", "loans", "loans_le_1y", "npl_loans", "compensations", "compensated_enterprises")
 FIGURE_AMOUNTS = ("credit_amount", "loan_amount", "average_loan_amount", "average_loan_amount_per_enterprise",
-                  "npl_principal", "outstanding_amount", "npl_outstanding")
+                  "npl_principal", "outstanding_amount", "npl_outstanding", "compensation_amount",
+                  "compensation_returned", "compensation_amount_net", "public_funds")
 RATIO_KEYS = ("share_loans_le_10m", "avg_rate_le_1y", "avg_lpr_spread_le_1y", "npl_ratio", "npl_balance_ratio",
               "high_tech_share", "pure_credit_enterprise_share", "iab_nem_share", "strategic_emerging_share")
 GROWTH_KEYS = ("enterprises", "loans", "credit_amount", "loan_amount")
@@ -54,6 +55,12 @@ def _figure_fields() -> dict[str, serializers.Field]:
     fields.update({k: serializers.CharField(allow_null=True, help_text="yuan, two decimals") for k in FIGURE_AMOUNTS})
     fields.update({k: serializers.FloatField(allow_null=True, help_text="a fraction (0.0032 = 0.32%)")
                    for k in RATIO_KEYS})
+    fields["leverage"] = serializers.FloatField(
+        allow_null=True, help_text="loans disbursed ÷ public money committed (250.5 = 1:250.5); null when no "
+                                   "budget or when narrowed by bank, industry tag or guarantee type")
+    fields["public_funds"] = serializers.CharField(
+        allow_null=True, help_text="yuan, two decimals: budget allocations to the pools for the period's years; "
+                                   "null when narrowed by bank, industry tag or guarantee type")
     return fields
 
 

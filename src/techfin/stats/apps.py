@@ -8,14 +8,16 @@ class StatsConfig(AppConfig):
 
     def ready(self) -> None:
         from techfin.accounts.scoping import ScopeRule, register_scope
+        from techfin.compensation.hooks import register_claim_listener
         from techfin.enterprises.hooks import register_enterprise_listener
         from techfin.filings.hooks import register_loan_listener
-        from techfin.stats import maintenance
-        from techfin.stats.models import BankMonthCell, EnterpriseSet, LoanCell, LoanFact
+        from techfin.stats import claims, maintenance
+        from techfin.stats.models import BankMonthCell, ClaimFact, EnterpriseSet, LoanCell, LoanFact
 
-        # Kept exact in the transaction of every change (see maintenance).
+        # Kept exact in the transaction of every change (see maintenance and claims).
         register_loan_listener("stats", maintenance.loans_refresh)
         register_enterprise_listener("stats", maintenance.enterprises_refresh)
+        register_claim_listener("stats", claims.claims_refresh)
         # Figures are read through queries.stats_scope; these rules keep any direct read of the
         # tables scoped the same way (an enterprise set has no district: district officials read
         # the sets only through the service, which intersects them with their district).
@@ -23,3 +25,4 @@ class StatsConfig(AppConfig):
         register_scope(BankMonthCell, ScopeRule(bank="bank_id"))
         register_scope(EnterpriseSet, ScopeRule(bank="bank_id"))
         register_scope(LoanFact, ScopeRule(bank="bank_id", district="district_id"))
+        register_scope(ClaimFact, ScopeRule(bank="bank_id", district="district_id"))

@@ -2,7 +2,9 @@
 
 `loans_refresh(ids)` is what `filings.hooks.loans_changed` calls (filing, amendment, review
 step, monthly status report); `enterprises_refresh(ids)` what `enterprises.hooks` calls when an
-enterprise's district, tags, strategic emerging category or high-tech certificates change.
+enterprise's district, tags, strategic emerging category or high-tech certificates change. Both
+also refresh the facts of the paid claims on the loans whose bank, type, district or tags moved
+(`techfin.stats.claims`; the claims' own changes come through `compensation.hooks`).
 Both work per call, not per row: the facts of the changed loans are recomputed in a few
 queries, compared with the stored ones, and only the difference moves the cells (one
 INSERT … ON CONFLICT DO UPDATE per cell touched), the enterprise sets and the groups.
@@ -19,6 +21,7 @@ from pyroaring import BitMap
 
 from techfin.domain.stats import Measures
 from techfin.filings.models import Filing, FilingStatus
+from techfin.stats.claims import claims_refresh_for
 from techfin.stats.facts import FACT_COLUMNS, Fact, enterprise_groups, facts_for
 from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell, LoanFact
 
@@ -66,7 +69,17 @@ def loans_refresh(filing_ids: Sequence[int]) -> int:
     _insert_facts([(i, *new[i]) for i in changed if i in new])
     _refresh_sets(set_keys, enterprises)
     _refresh_groups(before, _enterprise_states(enterprises))
+    moved = [i for i in changed if _claim_keys(old.get(i)) != _claim_keys(new.get(i))]
+    if moved:
+        claims_refresh_for(filing_ids=moved)
     return len(changed)
+
+
+def _claim_keys(fact: Fact | None) -> tuple[Any, ...] | None:
+    """What a claim on the loan is narrowed by (a status report changes none of it)."""
+    if fact is None:
+        return None
+    return (fact.enterprise_id, fact.bank_id, fact.district_id, fact.guarantee_type, fact.tag_mask)
 
 
 def _insert_facts(rows: list[tuple[Any, ...]]) -> None:
@@ -98,6 +111,8 @@ def enterprises_refresh(enterprise_ids: Sequence[int]) -> int:
         loans.update(Filing.objects.filter(enterprise_id__in=chunk, status=FilingStatus.ACCEPTED)
                      .values_list("pk", flat=True))
         loans.update(LoanFact.objects.filter(enterprise_id__in=chunk).values_list("pk", flat=True))
+    # Claims on loans no longer accepted have no loan fact to follow: refreshed by enterprise.
+    claims_refresh_for(enterprise_ids=ids)
     return loans_refresh(sorted(loans)) if loans else 0
 
 

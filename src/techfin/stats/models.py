@@ -14,10 +14,14 @@ loan, its status reports or its enterprise (see `maintenance`), or rebuilt from 
   period and filter are the size of a union (and intersection with `EnterpriseGroup`).
 * `EnterpriseGroup`: enterprises with a pool loan, by district, by industry tag, IAB/NEM and
   strategic emerging industry, as bitmaps (the enterprise's current record).
+* `ClaimFact`: one row per paid compensation claim (补偿), what it contributes: its payment
+  month, the keys it is narrowed by (through its loan and enterprise) and the public money paid
+  and returned to the pools by recoveries. Claims are few (one per hundred to thousand loans), so
+  their figures are sums over the facts of the period, not cells (`techfin.stats.claims`).
 
 Amounts are integer fen and rates integer units of 0.0001 percentage point, so every sum is
-exact on SQLite as on PostgreSQL. Claims, payments and recoveries (补偿, 追偿) will add their own
-measures beside these, fed through the same hook (see docs/statistics.md).
+exact on SQLite as on PostgreSQL. The budgets (public money committed) are read from the
+ledger's budget allocations: a few rows a year.
 """
 
 from __future__ import annotations
@@ -150,3 +154,29 @@ class EnterpriseGroup(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ClaimFact(models.Model):
+    """What one paid compensation claim contributes to the statistics (派生数据, not audited):
+    kept by `techfin.compensation.hooks` (payment, reversed payment, recovery confirmed or
+    reversed) and by the loan and enterprise hooks (its loan's bank and type, its enterprise's
+    district and tags, which narrow it)."""
+
+    claim = models.OneToOneField("compensation.Claim", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    filing_id = models.BigIntegerField(db_index=True)
+    enterprise_id = models.BigIntegerField(db_index=True)
+    bank_id = models.BigIntegerField()
+    district_id = models.BigIntegerField()
+    guarantee_type = models.CharField(max_length=30)
+    tag_mask = models.PositiveSmallIntegerField()  # bit i: the i-th of facts.TAG_BITS
+    month = models.PositiveIntegerField()  # YYYYMM of the payment date (支付日期)
+    paid_fen = models.BigIntegerField()  # public money paid: the city and district lines of the split
+    returned_fen = models.BigIntegerField()  # of it, returned to those pools by confirmed recoveries
+
+    class Meta:
+        verbose_name = _("claim statistics fact")
+        verbose_name_plural = _("claim statistics facts")
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"fact of claim {self.pk}"

@@ -32,6 +32,7 @@ from techfin.banks.models import Bank
 from techfin.domain import stats as rules
 from techfin.domain.policy import GuaranteeType
 from techfin.enterprises.models import District
+from techfin.stats import claims as claim_stats
 from techfin.stats.facts import TAG_FILTERS
 from techfin.stats.maintenance import CELL_MEASURES, bitmap
 from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell
@@ -225,6 +226,23 @@ def measures_by_year(f: StatsFilter) -> dict[int, rules.Measures]:
     return result
 
 
+def compensation_measures(f: StatsFilter, by: str | None = None) -> dict[Any, rules.CompensationMeasures]:
+    """The paid claims of the period and filter, in total (key None) or per `by` (see `claims`)."""
+    result: dict[Any, rules.CompensationMeasures] = _memo(("compensation", by, f),
+                                                          lambda: claim_stats.compensation_measures(f, by))
+    return result
+
+
+def public_funds(f: StatsFilter, by: str = "year") -> dict[Any, int] | None:
+    """Public money committed to the pools (fen) per budget year or district pool (see `claims`)."""
+    result: dict[Any, int] | None = _memo(("funds", by, f), lambda: claim_stats.public_funds(f, by))
+    return result
+
+
+def _compensation_figures(c: rules.CompensationMeasures, loan_fen: int, funds: int | None) -> dict[str, object]:
+    return rules.compensation_figures(c, loan_fen=loan_fen, public_funds_fen=funds)
+
+
 def total_measures(f: StatsFilter) -> rules.Measures:
     return _measures(_cells(f).aggregate(**{n: Sum(n) for n in CELL_MEASURES}))
 
@@ -393,7 +411,12 @@ def stats_breakdown(f: StatsFilter, by: str) -> list[dict[str, Any]]:
                           unions.items()}
             counts = {k: _counts(u, narrowing, groups) for k, u in unions.items()}
     names = _names(by, list(measures))
-    rows = [{"key": key, "name": names.get(key, str(key)), **rules.figures(m, counts.get(key, rules.EnterpriseCounts()))}
+    paid = compensation_measures(f, by)
+    # Public money divides by district (a district's own pool) and not by bank, tag or type.
+    funds = public_funds(f, "district") if by == "district" else None
+    rows = [{"key": key, "name": names.get(key, str(key)), **rules.figures(m, counts.get(key, rules.EnterpriseCounts())),
+             **_compensation_figures(paid.get(key, rules.CompensationMeasures()), m.loan_fen,
+                                     None if funds is None else funds.get(key, 0))}
             for key, m in measures.items() if m.loans]
     rows.sort(key=lambda r: (-r["loan_amount"], str(r["key"])))
     return rows
@@ -426,16 +449,21 @@ def pool_headline(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, 
     whole = StatsFilter(f.month_from, f.month_to or rules.month_key(today or timezone.localdate()))
     m = total_measures(whole)
     counts = enterprise_counts_by_year(whole)[1]
-    figures = rules.figures(m, counts)
+    funds = public_funds(whole)
+    figures = {**rules.figures(m, counts),
+               **_compensation_figures(compensation_measures(whole)[None], m.loan_fen,
+                                       None if funds is None else sum(funds.values()))}
     return {k: figures[k] for k in ("enterprises", "loans", "credit_amount", "loan_amount", "average_loan_amount",
-                                    "npl_ratio", "avg_rate_le_1y")}
+                                    "npl_ratio", "avg_rate_le_1y", "compensations", "compensated_enterprises",
+                                    "compensation_amount", "compensation_amount_net", "leverage")}
 
 
 # --- the answers ---------------------------------------------------------------------------
 
 AMOUNT_KEYS = frozenset({"credit_amount", "loan_amount", "average_loan_amount", "average_loan_amount_per_enterprise",
                          "npl_principal", "outstanding_amount", "npl_outstanding", "previous_loan_amount",
-                         "pool_loan_amount"})
+                         "pool_loan_amount", "compensation_amount", "compensation_returned",
+                         "compensation_amount_net", "public_funds"})
 
 
 GROWTH_CONTAINERS = frozenset({"yoy_growth", "cagr", "growth"})
@@ -473,7 +501,8 @@ def _complete_years(f: StatsFilter, years: list[int]) -> list[int]:
 
 
 def stats_summary(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, Any]:
-    """Every loan- and enterprise-based figure of `f` (already scoped), with year-on-year growth
+    """Every figure of `f` (already scoped): the loans' and enterprises', the compensations' and
+    the leverage of public money, with year-on-year growth
     (against the same months a year earlier) and compound annual growth (over the complete
     calendar years of the period)."""
     today = today or timezone.localdate()
@@ -482,8 +511,11 @@ def stats_summary(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, 
     by_year = measures_by_year(f)
     total = sum(by_year.values(), rules.Measures())
     enterprise_years, enterprise_total = enterprise_counts_by_year(f)
+    funds = public_funds(f)
     result: dict[str, Any] = {"period": {"from": _month_text(f.month_from), "to": _month_text(f.month_to)},
-                              "filters": f.as_dict(), **rules.figures(total, enterprise_total)}
+                              "filters": f.as_dict(), **rules.figures(total, enterprise_total),
+                              **_compensation_figures(compensation_measures(f)[None], total.loan_fen,
+                                                      None if funds is None else sum(funds.values()))}
     result["yoy_growth"] = None
     if f.month_from is not None:
         before = f.shifted(-12)
@@ -509,12 +541,18 @@ def stats_yearly(f: StatsFilter, *, today: dt.date | None = None) -> dict[str, A
         f = replace(f, month_to=rules.month_key(today))
     by_year = measures_by_year(f)
     enterprise_years, _total = enterprise_counts_by_year(f)
+    paid = compensation_measures(f, "year")
+    funds = public_funds(f)
     series: list[dict[str, Any]] = []
     previous: dict[str, int] | None = None
-    for year in sorted(by_year):  # the years with a loan in the filter (the sets are not yet narrowed)
+    # The years with a loan or a compensation paid in the filter (the sets are not yet narrowed).
+    for year in sorted(by_year.keys() | paid.keys()):
         m, e = by_year.get(year, rules.Measures()), enterprise_years.get(year, rules.EnterpriseCounts())
         values = _growth_values(m, e)
-        row = {"year": year, **rules.figures(m, e), "growth": {
+        row = {"year": year, **rules.figures(m, e),
+               **_compensation_figures(paid.get(year, rules.CompensationMeasures()), m.loan_fen,
+                                       None if funds is None else funds.get(year, 0)),
+               "growth": {
             k: rules.growth(values[k], previous[k]) if previous else None for k in rules.GROWTH_KEYS}}
         series.append(row)
         previous = values

@@ -2,7 +2,7 @@
 
 `rebuild()` empties the tables and fills them with INSERT … SELECT over the filings (the facts),
 GROUP BY over the facts (the cells) and one ordered pass over the facts (the enterprise sets
-and groups). `check()` computes the same from the filings again, without the stored facts, and
+and groups), and INSERT … SELECT over the paid claims (the claim facts). `check()` computes the same from the filings again, without the stored facts, and
 lists every difference from what is stored: the proof `techfin stats --check` prints, and what
 the tests compare the incremental maintenance against.
 """
@@ -20,9 +20,18 @@ from django.db.models.functions import Coalesce
 from pyroaring import BitMap
 
 from techfin.domain.stats import TEN_MILLION_FEN
+from techfin.stats.claims import CLAIM_FACT_COLUMNS, claim_fact_queryset
 from techfin.stats.facts import FACT_COLUMNS, enterprise_groups, fact_queryset
 from techfin.stats.maintenance import CELL_MEASURES, bitmap
-from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell, LoanFact
+from techfin.stats.models import (
+    ALL_TYPES,
+    BankMonthCell,
+    ClaimFact,
+    EnterpriseGroup,
+    EnterpriseSet,
+    LoanCell,
+    LoanFact,
+)
 
 Say = Callable[[str], None]
 
@@ -37,7 +46,7 @@ def _insert_select(model: type[Model], columns: tuple[str, ...], queryset: Query
     if selected != aliases:
         raise RuntimeError(f"SELECT gives {selected}, INSERT expects {list(columns)}")
     quote = connection.ops.quote_name
-    target = ", ".join(quote(model._meta.get_field(c).column) if c != "filing_id" else quote("filing_id")
+    target = ", ".join(quote(model._meta.get_field(c).column) if c not in ("filing_id", "claim_id") else quote(c)
                        for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({target}) {sql}", params)
@@ -115,12 +124,27 @@ def rebuild(say: Say | None = None) -> dict[str, int]:
         batch_size=500)
     EnterpriseGroup.objects.bulk_create([EnterpriseGroup(key=k, members=v.serialize()) for k, v in sorted(groups.items())])
     say(f"enterprise sets: {len(sets)}, groups: {len(groups)}")
+    claim_facts = rebuild_claim_facts()
+    say(f"claim facts: {claim_facts}")
     if connection.vendor == "postgresql":  # the planner's row estimates, for the tables just filled
         with connection.cursor() as cursor:
             for model in (LoanFact, LoanCell, BankMonthCell, EnterpriseSet, EnterpriseGroup):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return {"facts": facts, "cells": LoanCell.objects.count(), "bank_cells": BankMonthCell.objects.count(),
-            "sets": len(sets), "groups": len(groups)}
+            "sets": len(sets), "groups": len(groups), "claim_facts": claim_facts}
+
+
+@transaction.atomic
+def rebuild_claim_facts() -> int:
+    """Empty and refill the claim facts from the paid claims (INSERT … SELECT)."""
+    ClaimFact.objects.all().delete()
+    count = _insert_select(ClaimFact, CLAIM_FACT_COLUMNS, claim_fact_queryset().values(
+        *(f"x_{c}" for c in CLAIM_FACT_COLUMNS)), [f"x_{c}" for c in CLAIM_FACT_COLUMNS])
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(ClaimFact._meta.db_table)}")
+    return count
 
 
 def _sets_and_groups(queryset: QuerySet[Any], prefix: str) -> tuple[dict[tuple[int, int, str], tuple[BitMap, BitMap]],
@@ -153,6 +177,7 @@ class CheckResult:
     cells: int = 0
     sets: int = 0
     groups: int = 0
+    claims: int = 0
 
     @property
     def ok(self) -> bool:
@@ -185,5 +210,12 @@ def check(limit: int = 50) -> CheckResult:
     for key in sorted(groups.keys() | stored_groups.keys()):
         if groups.get(key, BitMap()) != stored_groups.get(key, BitMap()):
             result.differences.append(f"EnterpriseGroup {key}: stored and raw differ")
+    raw_claims = {row[0]: tuple(row) for row in claim_fact_queryset().values_list(
+        *(f"x_{c}" for c in CLAIM_FACT_COLUMNS))}
+    stored_claims = {row[0]: tuple(row) for row in ClaimFact.objects.values_list(*CLAIM_FACT_COLUMNS)}
+    result.claims = len(stored_claims)
+    for key in sorted(raw_claims.keys() | stored_claims.keys()):
+        if raw_claims.get(key) != stored_claims.get(key):
+            result.differences.append(f"ClaimFact {key}: stored {stored_claims.get(key)}, raw {raw_claims.get(key)}")
     del result.differences[limit:]
     return result

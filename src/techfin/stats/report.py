@@ -37,6 +37,16 @@ def pct(ratio: Decimal | None) -> str:
     return "—" if ratio is None else f"{(ratio * 100).quantize(Decimal('0.01'), ROUND_HALF_UP)}%"
 
 
+def wan2(amount: Decimal | None) -> str:
+    """An amount in yuan as 万元 with two decimals (compensations are small beside the loans)."""
+    return "—" if amount is None else f"{(amount / WAN).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+
+
+def lever(value: Decimal | None) -> str:
+    """The leverage of public money as the programme writes it: 1:N (N to one decimal)."""
+    return "—" if value is None else f"1:{value.quantize(Decimal('0.1'), ROUND_HALF_UP):,}"
+
+
 @dataclass
 class AnnualReport:
     year: int
@@ -74,7 +84,16 @@ def annual_report(year: int) -> AnnualReport:
         f"{pct(f['pure_credit_enterprise_share'])}，IAB及NEM产业企业占比{pct(f['iab_nem_share'])}，"
         f"战略性新兴产业企业占比{pct(f['strategic_emerging_share'])}。",
         f"资金池运作至今，贷款项目不良率为{pct(c['npl_ratio'])}（{year}年入池贷款{pct(f['npl_ratio'])}）。",
+        (f"{year}年共支付风险补偿{f['compensations']:,}笔，涉及{f['compensated_enterprises']:,}家企业，补偿金额"
+         f"{wan2(f['compensation_amount'])}万元（扣除已确认的追偿返还后净额{wan2(f['compensation_amount_net'])}万元）；"
+         if f["compensations"] else f"{year}年未支付风险补偿；")
+        + f"资金池运作至今累计补偿{c['compensations']:,}笔、{c['compensated_enterprises']:,}家企业，补偿金额"
+        f"{wan2(c['compensation_amount'])}万元（净额{wan2(c['compensation_amount_net'])}万元）。",
     ]
+    if f["leverage"] is not None:
+        paragraphs.append(
+            f"{year}年市、区两级财政资金投入资金池{yi(f['public_funds'])}亿元，撬动合作银行放款{yi(f['loan_amount'])}亿元，"
+            f"杠杆撬动比例为{lever(f['leverage'])}" + (f"（资金池运作至今{lever(c['leverage'])}）。" if c["leverage"] else "。"))
     if f["yoy_growth"] and f["yoy_growth"]["loan_amount"] is not None:
         paragraphs[1] = paragraphs[1][:-1] + f"，放款金额同比增长{pct(f['yoy_growth']['loan_amount'])}。"
     winners = [f"{a['name']}：{'、'.join(a['winners']) or '无'}" for a in awards["awards"]]
@@ -127,11 +146,49 @@ def report_xlsx(report: AnnualReport) -> bytes:
             ws.insert_chart(len(rows) + 3, 0, chart, {"x_scale": 2, "y_scale": 1.3})
 
     table("历年", "年份", report.yearly, lambda r: r["year"], "历年放款金额")
+    compensation_sheet(book, report.yearly, bold=bold, money=money)
     table("合作银行", "银行", report.banks, lambda r: r["name"], f"{report.year}年合作银行放款金额")
     table("各区", "区", report.districts, lambda r: r["name"], f"{report.year}年各区放款金额")
     table("产业", "产业标签", report.industries, lambda r: r["name"], f"{report.year}年各产业放款金额")
     book.close()
     return out.getvalue()
+
+
+COMPENSATION_COLUMNS = [("compensations", "补偿笔数"), ("compensated_enterprises", "补偿企业数"),
+                        ("compensation_amount", "补偿金额(元)"), ("compensation_returned", "追偿返还(元)"),
+                        ("compensation_amount_net", "补偿净额(元)"), ("public_funds", "财政资金投入(元)"),
+                        ("loan_amount", "放款金额(元)"), ("leverage", "杠杆撬动比例(放款÷财政资金)")]
+
+
+def compensation_sheet(book: Any, yearly: list[dict[str, Any]], *, bold: Any, money: Any) -> None:
+    """Compensations and the leverage of public money by year, with a column chart of the amounts
+    paid (gross and net of recoveries) and a line of the leverage."""
+    name = "补偿与杠杆"
+    ws = book.add_worksheet(name)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, len(COMPENSATION_COLUMNS), 18)
+    ws.write(0, 0, "年份", bold)
+    times = book.add_format({"num_format": "0.00"})
+    for col, (_key, header) in enumerate(COMPENSATION_COLUMNS, start=1):
+        ws.write(0, col, header, bold)
+    for r, row in enumerate(yearly, start=1):
+        ws.write(r, 0, row["year"])
+        for col, (key, _header) in enumerate(COMPENSATION_COLUMNS, start=1):
+            value = row[key]
+            fmt = times if key == "leverage" else money if isinstance(value, Decimal) else None
+            ws.write(r, col, float(value) if isinstance(value, Decimal) else value, fmt)
+    if yearly:
+        chart = book.add_chart({"type": "column"})
+        for col in (3, 5):
+            chart.add_series({"name": [name, 0, col], "categories": [name, 1, 0, len(yearly), 0],
+                              "values": [name, 1, col, len(yearly), col]})
+        line = book.add_chart({"type": "line"})
+        line.add_series({"name": [name, 0, 8], "categories": [name, 1, 0, len(yearly), 0],
+                         "values": [name, 1, 8, len(yearly), 8], "y2_axis": True, "marker": {"type": "circle"}})
+        chart.combine(line)
+        chart.set_title({"name": "历年风险补偿金额与杠杆撬动比例"})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(len(yearly) + 3, 0, chart, {"x_scale": 2, "y_scale": 1.3})
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -171,10 +228,19 @@ def report_html(report: AnnualReport) -> str:
         return [[str(r[label]), f"{r['enterprises']:,}", f"{r['loans']:,}", yi(r["credit_amount"]), yi(r["loan_amount"]),
                  wan(r["average_loan_amount"]), pct(r["avg_rate_le_1y"]), pct(r["npl_ratio"])] for r in items]
 
-    tables = [("历年统计", "年份", rows(report.yearly, "year"), charts["yearly"]),
-              (f"{report.year}年合作银行", "银行", rows(report.banks, "name"), charts["banks"]),
-              (f"{report.year}年各区", "区", rows(report.districts, "name"), charts["districts"]),
-              (f"{report.year}年各产业", "产业标签", rows(report.industries, "name"), "")]
+    loans = ["入池企业数", "贷款笔数", "授信金额(亿元)", "放款金额(亿元)", "平均每笔(万元)", "一年期及以内平均利率", "不良率"]
+    compensation = ["补偿笔数", "补偿企业数", "补偿金额(万元)", "追偿返还(万元)", "补偿净额(万元)", "财政资金投入(亿元)",
+                    "放款金额(亿元)", "杠杆撬动比例"]
+    paid = [[str(r["year"]), f"{r['compensations']:,}", f"{r['compensated_enterprises']:,}",
+             wan2(r["compensation_amount"]), wan2(r["compensation_returned"]), wan2(r["compensation_amount_net"]),
+             yi(r["public_funds"]), yi(r["loan_amount"]), lever(r["leverage"])] for r in report.yearly]
+    charts["compensation"] = bar_chart([(str(r["year"]), r["compensation_amount"] / WAN) for r in report.yearly],
+                                       unit="万元")
+    tables = [("历年统计", ["年份", *loans], rows(report.yearly, "year"), charts["yearly"]),
+              ("历年风险补偿与财政资金杠杆", ["年份", *compensation], paid, charts["compensation"]),
+              (f"{report.year}年合作银行", ["银行", *loans], rows(report.banks, "name"), charts["banks"]),
+              (f"{report.year}年各区", ["区", *loans], rows(report.districts, "name"), charts["districts"]),
+              (f"{report.year}年各产业", ["产业标签", *loans], rows(report.industries, "name"), "")]
     return render_to_string("stats/report.html", {"report": report, "tables": tables, "generated": dt.date.today()})
 
 

@@ -44,6 +44,12 @@ TABLE_COLUMNS = [  # (key, header), the columns of every chart's table and expor
     ("avg_lpr_spread_le_1y", "较LPR加点 Spread over LPR"), ("npl_ratio", "不良率 NPL ratio"),
     ("high_tech_share", "高企占比 High-tech share"), ("pure_credit_enterprise_share", "纯信用企业占比 Pure credit"),
 ]
+COMPENSATION_COLUMNS = [  # the table and export of the compensation panel (by year)
+    ("compensations", "补偿笔数 Compensations"), ("compensated_enterprises", "补偿企业数 Enterprises compensated"),
+    ("compensation_amount", "补偿金额(元) Compensation paid"), ("compensation_returned", "追偿返还(元) Returned"),
+    ("compensation_amount_net", "补偿净额(元) Net of recoveries"), ("public_funds", "财政资金投入(元) Public money"),
+    ("loan_amount", "放款金额(元) Loans disbursed"), ("leverage", "杠杆撬动比例 Leverage"),
+]
 
 
 def _labels() -> dict[str, Any]:
@@ -58,12 +64,17 @@ def _labels() -> dict[str, Any]:
             "npl_balance_ratio": _("Non-performing balance ratio"), "high_tech_share": _("High-tech enterprises"),
             "pure_credit_enterprise_share": _("Enterprises with a pure credit loan"),
             "iab_nem_share": _("IAB and NEM enterprises"), "strategic_emerging_share": _("Strategic emerging industries"),
+            "compensations": _("Compensations paid"), "compensated_enterprises": _("Enterprises compensated"),
+            "compensation_amount": _("Compensation paid"), "compensation_returned": _("Returned by recoveries"),
+            "compensation_amount_net": _("Compensation net of recoveries"), "public_funds": _("Public money committed"),
+            "leverage": _("Leverage of public money"),
         },
         "pool": _("Whole pool"), "yi": _("100 million yuan"), "wan": _("10,000 yuan"), "year": _("Year"),
         "name": _("Name"), "table": _("Table"), "chart": _("Chart"), "loading": _("Updating…"),
         "failed": _("The figures could not be loaded."), "no_data": _("No loans in this period and filter."),
         "yoy": _("year on year"), "rate": _("Average rate (%)"), "spread": _("Spread over LPR (%)"),
-        "percent": "%",
+        "percent": "%", "net": _("net of recoveries"),
+        "funds_undivided": _("The budgets are not divided by bank, industry or guarantee type."),
     }
 
 
@@ -161,25 +172,26 @@ def annual_report_file(request: HttpRequest, year: int, fmt: str) -> HttpRespons
 
 @login_required
 def export(request: HttpRequest, table: str) -> HttpResponse:
-    """One chart's table as xlsx: `yearly` or a breakdown (`bank`, `district`, `industry_tag`,
-    `guarantee_type`), for the same filter as the page."""
+    """One chart's table as xlsx: `yearly`, `compensation` (by year) or a breakdown (`bank`,
+    `district`, `industry_tag`, `guarantee_type`), for the same filter as the page."""
     _require(request.user)
-    if table not in ("yearly", *BREAKDOWNS):
+    if table not in ("yearly", "compensation", *BREAKDOWNS):
         return HttpResponse(status=404)
     try:
         f = stats_scope(request.user, _filter(request))
     except ValidationError as exc:
         return JsonResponse({"code": "invalid", "message": _("The request has invalid fields."),
                              "fields": exc.message_dict}, status=400)
-    if table == "yearly":
+    columns = COMPENSATION_COLUMNS if table == "compensation" else TABLE_COLUMNS
+    if table in ("yearly", "compensation"):
         rows = stats_yearly(f)["years"]
         first = ("年份 Year", lambda r: r["year"])
     else:
         rows = stats_breakdown(f, table)
         first = ({"bank": "银行 Bank", "district": "区 District", "industry_tag": "产业标签 Industry tag",
                   "guarantee_type": "担保方式 Guarantee type"}[table], lambda r: r["name"])
-    headers = [first[0], *(h for _k, h in TABLE_COLUMNS)]
+    headers = [first[0], *(h for _k, h in columns)]
     # Numbers as spreadsheet numbers (doubles hold these amounts to the fen); ratios as fractions.
-    body = ([first[1](r), *(float(r[k]) if isinstance(r[k], Decimal) else r[k] for k, _h in TABLE_COLUMNS)]
+    body = ([first[1](r), *(float(r[k]) if isinstance(r[k], Decimal) else r[k] for k, _h in columns)]
             for r in rows)
     return export_response("xlsx", f"statistics-{table}", headers, body)

@@ -15,6 +15,9 @@
     return Number(number).toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
   function pct(ratio, digits) { return ratio === null || ratio === undefined ? "—" : fmt(ratio * 100, digits === undefined ? 2 : digits) + "%"; }
+  function wan(amount) { return amount === null || amount === undefined ? "—" : fmt(Number(amount) / WAN, 0) + " " + labels.wan; }
+  /* Leverage as the programme writes it: 1 yuan of public money to N yuan of loans (1:N). */
+  function leverage(v) { return v === null || v === undefined ? "—" : "1 : " + fmt(v, 1); }
 
   /* --- headline cards ----------------------------------------------------------------------- */
   var CARDS = [
@@ -31,7 +34,13 @@
     ["high_tech_share", pct],
     ["pure_credit_enterprise_share", pct],
     ["iab_nem_share", pct],
-    ["strategic_emerging_share", pct]
+    ["strategic_emerging_share", pct],
+    ["compensations", function (v) { return fmt(v, 0); }],
+    ["compensated_enterprises", function (v) { return fmt(v, 0); }],
+    ["compensation_amount", wan, function (s) { return labels.net + " " + wan(s.compensation_amount_net); }],
+    ["leverage", leverage, function (s) {
+      return s.public_funds === null ? labels.funds_undivided : labels.figures.public_funds + " " + fmt(yi(s.public_funds), 2) + " " + labels.yi;
+    }]
   ];
 
   function cards(data) {
@@ -39,7 +48,7 @@
     var s = data.summary, pool = data.pool;
     box.innerHTML = "";
     CARDS.forEach(function (card) {
-      var key = card[0], show = card[1];
+      var key = card[0], show = card[1], note = card[2] ? card[2](s) : null;
       var el = document.createElement("div");
       el.className = "stat";
       el.dataset.figure = key;
@@ -51,6 +60,13 @@
       label.textContent = labels.figures[key];
       el.appendChild(value);
       el.appendChild(label);
+      if (note) {
+        var extra = document.createElement("span");
+        extra.className = "stat-note";
+        extra.dataset.note = key;
+        extra.textContent = note;
+        el.appendChild(extra);
+      }
       if (s.yoy_growth && s.yoy_growth[key] !== undefined && s.yoy_growth[key] !== null) {
         var yoy = document.createElement("span");
         yoy.className = "stat-note " + (s.yoy_growth[key] >= 0 ? "up" : "down");
@@ -105,6 +121,19 @@
         ]
       });
     },
+    compensation: function (d) {
+      var years = d.yearly.map(function (r) { return String(r.year); });
+      var w = function (v) { return v === null ? null : Number(v) / WAN; };
+      return base({
+        xAxis: { type: "category", data: years },
+        yAxis: [{ type: "value", name: labels.wan }, { type: "value", name: "1 : N", splitLine: { show: false } }],
+        series: [
+          { name: labels.figures.compensation_amount, type: "bar", data: d.yearly.map(function (r) { return w(r.compensation_amount); }), barMaxWidth: 26 },
+          { name: labels.figures.compensation_amount_net, type: "bar", data: d.yearly.map(function (r) { return w(r.compensation_amount_net); }), barMaxWidth: 26 },
+          { name: labels.figures.leverage, type: "line", yAxisIndex: 1, connectNulls: false, data: d.yearly.map(function (r) { return r.leverage; }) }
+        ]
+      });
+    },
     bank: function (d) { return ranking(d.by_bank, true); },
     district: function (d) { return ranking(d.by_district, false); },
     industry_tag: function (d) { return ranking(d.by_industry_tag, false); },
@@ -153,23 +182,30 @@
   var COLUMNS = ["enterprises", "loans", "credit_amount", "loan_amount", "average_loan_amount",
     "share_loans_le_10m", "avg_rate_le_1y", "avg_lpr_spread_le_1y", "npl_ratio", "high_tech_share",
     "pure_credit_enterprise_share"];
+  var COMPENSATION_COLUMNS = ["compensations", "compensated_enterprises", "compensation_amount", "compensation_returned",
+    "compensation_amount_net", "public_funds", "loan_amount", "leverage"];
+  var AMOUNTS = ["credit_amount", "loan_amount", "average_loan_amount", "compensation_amount", "compensation_returned",
+    "compensation_amount_net", "public_funds"];
+  var COUNTS = ["enterprises", "loans", "compensations", "compensated_enterprises"];
 
   function cell(key, value) {
-    if (["credit_amount", "loan_amount", "average_loan_amount"].indexOf(key) >= 0) { return value === null ? "—" : fmt(Number(value), 2); }
-    if (key === "enterprises" || key === "loans") { return fmt(value, 0); }
+    if (AMOUNTS.indexOf(key) >= 0) { return value === null ? "—" : fmt(Number(value), 2); }
+    if (COUNTS.indexOf(key) >= 0) { return fmt(value, 0); }
+    if (key === "leverage") { return value === null ? "—" : fmt(value, 2); }
     return pct(value, 2);
   }
 
-  function table(rows, first) {
+  function table(rows, first, columns) {
+    columns = columns || COLUMNS;
     var html = ["<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th>" + first.label + "</th>"];
-    COLUMNS.forEach(function (k) { html.push("<th class=\"num\">" + labels.figures[k] + "</th>"); });
+    columns.forEach(function (k) { html.push("<th class=\"num\">" + labels.figures[k] + "</th>"); });
     html.push("</tr></thead><tbody>");
     rows.forEach(function (r) {
       html.push("<tr><td>" + escape(text(first.value(r))) + "</td>");
-      COLUMNS.forEach(function (k) { html.push("<td class=\"num\">" + cell(k, r[k]) + "</td>"); });
+      columns.forEach(function (k) { html.push("<td class=\"num\">" + cell(k, r[k]) + "</td>"); });
       html.push("</tr>");
     });
-    if (!rows.length) { html.push("<tr><td colspan=\"" + (COLUMNS.length + 1) + "\" class=\"muted\">" + labels.no_data + "</td></tr>"); }
+    if (!rows.length) { html.push("<tr><td colspan=\"" + (columns.length + 1) + "\" class=\"muted\">" + labels.no_data + "</td></tr>"); }
     html.push("</tbody></table></div>");
     return html.join("");
   }
@@ -179,6 +215,7 @@
   function drawTables(data) {
     var sources = {
       yearly: [data.yearly, { label: labels.year, value: function (r) { return r.year; } }],
+      compensation: [data.yearly, { label: labels.year, value: function (r) { return r.year; } }, COMPENSATION_COLUMNS],
       bank: [data.by_bank, { label: labels.name, value: function (r) { return r.name; } }],
       district: [data.by_district, { label: labels.name, value: function (r) { return r.name; } }],
       industry_tag: [data.by_industry_tag, { label: labels.name, value: function (r) { return r.name; } }],
@@ -186,7 +223,7 @@
     };
     document.querySelectorAll("[data-stats-table]").forEach(function (el) {
       var source = sources[el.dataset.statsTable];
-      el.innerHTML = table(source[0], source[1]);
+      el.innerHTML = table(source[0], source[1], source[2]);
     });
   }
 

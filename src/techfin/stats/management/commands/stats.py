@@ -97,7 +97,8 @@ class Command(BaseCommand):
             started = time.perf_counter()
         result = check()
         self.stdout.write(f"checked {result.cells} cells, {result.sets} enterprise sets, {result.groups} groups "
-                          f"against the filings in {time.perf_counter() - started:.1f} s")
+                          f"and {result.claims} claim facts against the filings and claims in "
+                          f"{time.perf_counter() - started:.1f} s")
         if not result.ok:
             for line in result.differences:
                 self.stderr.write(line)
