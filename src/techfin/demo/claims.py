@@ -12,9 +12,11 @@ claims so that each step shows.
 
 Timeline of a claim, from the first month its loan was reported non-performing (D): submitted at
 D+60 days (within the one-year window [U]), recommended at D+75, approved at D+90 on that year's
-budget, paid 20 days later; a step after the demo's date is not taken. Budgets are funded each
-year with what that year's approvals need; in the last year the city budget is funded short by
-the last `queued` claims, which wait for budget. Every third paid claim reports a recovery 200
+budget, paid 20 days later; a step after the demo's date is not taken. The city's budget of every
+year from the pool's first loan to the demo's date is the pool's 2亿元 ("每年以最高2亿元预算为28家
+合作银行提供风险分担", 2025 seed article), so leverage (loans ÷ public money committed) reads as the
+programme's; the year of the last approvals is funded instead with what they need, short by the
+last `queued` claims, which wait for budget. District pools are funded with what their overlays need. Every third paid claim reports a recovery 200
 days after payment (confirmed 15 days later); the oldest paid claim is transferred to an asset
 manager a year after payment.
 
@@ -33,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Min
 
 from techfin.accounts.models import Role, User
 from techfin.compensation import recoveries as recovery_services
@@ -42,8 +45,10 @@ from techfin.demo.loans import FULL_ENTERPRISES
 from techfin.domain.policy import CompensationMode
 from techfin.enterprises.models import District
 from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
+from techfin.ledger.models import Transfer
 
 ARTICLE_DATE = dt.date(2025, 5, 31)
+CITY_BUDGET = Decimal("200000000.00")  # 每年以最高2亿元预算 (2025 seed article; 管理办法 2019 art. 2)
 PUBLISHED_CLAIMS = 176  # 累计补偿176笔
 PUBLISHED_ENTERPRISES = 149  # 涉及企业149家
 MINIMUM = 4
@@ -209,6 +214,12 @@ def file_demo_claims(*, plans: Sequence[ClaimPlan], as_of: dt.date,
     by_year: dict[int, list[ClaimPlan]] = defaultdict(list)
     for plan in todo:
         by_year[plan.approve_on.year].append(plan)
+    short_years = {p.approve_on.year for p in plans if p.short}
+    first = Filing.objects.aggregate(first=Min("disbursed_on"))["first"]
+    if first is not None and manager is not None:
+        for year in range(first.year, as_of.year + 1):
+            if year not in short_years:
+                _fund_city(year, CITY_BUDGET, manager=manager, counts=counts)
     for year in sorted(by_year):
         with transaction.atomic():
             made = []
@@ -217,7 +228,7 @@ def file_demo_claims(*, plans: Sequence[ClaimPlan], as_of: dt.date,
                 if claim is not None:
                     made.append((plan, claim))
             ready = [(p, c) for p, c in made if c.status == ClaimStatus.RECOMMENDED and p.approve_on <= as_of]
-            _fund(year, ready, manager=manager, counts=counts)
+            _fund(year, ready, short_years, manager=manager, counts=counts)
             for plan, claim in ready:
                 claim = claim_services.claim_approve(actor=supervisor, claim=claim, on=plan.approve_on)
                 if claim.status == ClaimStatus.APPROVED and plan.pay_on <= as_of:
@@ -247,15 +258,16 @@ def _prepare(plan: ClaimPlan, *, as_of: dt.date, officers: dict[int, Any], manag
     return claim
 
 
-def _fund(year: int, ready: list[tuple[ClaimPlan, Claim]], *, manager: Any, counts: Counter[str]) -> None:
-    """Fund the year's budgets with what its approvals need; the claims planned short are left out
-    of the city's budget, so they wait for budget."""
+def _fund(year: int, ready: list[tuple[ClaimPlan, Claim]], short_years: set[int], *, manager: Any,
+          counts: Counter[str]) -> None:
+    """Fund the year's district budgets with what its approvals need, and the city's in a year with
+    claims planned short (other years have the full budget): those are left out, so they wait."""
     needs: dict[str | None, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for plan, claim in ready:
         for share in claim.shares.filter(payer_kind__in=[ClaimShare.PayerKind.CITY, ClaimShare.PayerKind.DISTRICT]):
             source = share.district.code if share.district_id else None
-            if source is None and plan.short:
-                continue
+            if source is None and (plan.short or year not in short_years):
+                continue  # short: it waits; a year without a short claim has the full budget
             needs[source] += share.amount
     districts = {d.code: d for d in District.objects.filter(code__in=[c for c in needs if c])}
     cap = claim_services.annual_budget_cap(year)
@@ -268,6 +280,17 @@ def _fund(year: int, ready: list[tuple[ClaimPlan, Claim]], *, manager: Any, coun
                                    key=f"demo-budget-{year}-{source or 'city'}", booked_on=dt.date(year, 1, 5),
                                    memo=f"{year}年度风险补偿预算（演示）")
         counts["budget allocations"] += 1
+
+
+def _fund_city(year: int, amount: Decimal, *, manager: Any, counts: Counter[str]) -> None:
+    key = f"demo-budget-{year}-city"
+    if Transfer.objects.filter(key=key).exists():
+        return  # funded by an earlier run
+    cap = claim_services.annual_budget_cap(year)
+    claim_services.budget_fund(actor=manager, year=year, amount=min(amount, cap) if cap is not None else amount,
+                               key=key, booked_on=dt.date(year, 1, 5),
+                               memo=f"{year}年度风险补偿预算（演示）")
+    counts["budget allocations"] += 1
 
 
 def _after_payment(plan: ClaimPlan, claim: Claim, *, as_of: dt.date, officers: dict[int, Any], manager: Any,
