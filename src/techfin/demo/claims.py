@@ -45,6 +45,7 @@ from techfin.demo.loans import FULL_ENTERPRISES
 from techfin.domain.policy import CompensationMode
 from techfin.enterprises.models import District
 from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
+from techfin.ledger import services as ledger
 from techfin.ledger.models import Transfer
 
 ARTICLE_DATE = dt.date(2025, 5, 31)
@@ -199,7 +200,7 @@ def _amount(loss: Decimal, share: Decimal) -> Decimal:
     return ((loss * share).quantize(Decimal(1), rounding=ROUND_HALF_UP) + Decimal("0.03")).quantize(FEN)
 
 
-def file_demo_claims(*, plans: Sequence[ClaimPlan], as_of: dt.date,
+def file_demo_claims(*, plans: Sequence[ClaimPlan], as_of: dt.date, scale: float = 1.0,
                      say: Callable[[str], None] | None = None) -> dict[str, int]:
     """Take each planned claim through the services as far as `as_of` allows, year by year of
     approval, funding each year's budgets first."""
@@ -215,11 +216,13 @@ def file_demo_claims(*, plans: Sequence[ClaimPlan], as_of: dt.date,
     for plan in todo:
         by_year[plan.approve_on.year].append(plan)
     short_years = {p.approve_on.year for p in plans if p.short}
+    # Scaled like the loans, so a small demo's leverage reads as the full one's.
+    city_budget = max(Decimal(1), (CITY_BUDGET * Decimal(str(scale)) / 10000).quantize(Decimal(1))) * 10000
     first = Filing.objects.aggregate(first=Min("disbursed_on"))["first"]
     if first is not None and manager is not None:
         for year in range(first.year, as_of.year + 1):
             if year not in short_years:
-                _fund_city(year, CITY_BUDGET, manager=manager, counts=counts)
+                _fund_city(year, city_budget, manager=manager, counts=counts)
     for year in sorted(by_year):
         with transaction.atomic():
             made = []
@@ -266,18 +269,23 @@ def _fund(year: int, ready: list[tuple[ClaimPlan, Claim]], short_years: set[int]
     for plan, claim in ready:
         for share in claim.shares.filter(payer_kind__in=[ClaimShare.PayerKind.CITY, ClaimShare.PayerKind.DISTRICT]):
             source = share.district.code if share.district_id else None
-            if source is None and (plan.short or year not in short_years):
-                continue  # short: it waits; a year without a short claim has the full budget
+            if source is None and plan.short:
+                continue  # left out of the budget: it waits
             needs[source] += share.amount
     districts = {d.code: d for d in District.objects.filter(code__in=[c for c in needs if c])}
     cap = claim_services.annual_budget_cap(year)
     for source, amount in sorted(needs.items(), key=lambda item: item[0] or ""):
+        key = f"demo-budget-{year}-{source or 'city'}"
+        if source is None and year not in short_years:
+            # The year's budget is funded already; a small demo's scaled budget is topped up.
+            amount -= ledger.available(ledger.budget_account(actor=manager, year=year))
+            key += "-topup"
         if source is None and cap is not None:
             amount = min(amount, cap)  # the policy's yearly budget: claims beyond it wait
         if amount <= 0:
             continue
         claim_services.budget_fund(actor=manager, year=year, amount=amount, district=districts.get(source or ""),
-                                   key=f"demo-budget-{year}-{source or 'city'}", booked_on=dt.date(year, 1, 5),
+                                   key=key, booked_on=dt.date(year, 1, 5),
                                    memo=f"{year}年度风险补偿预算（演示）")
         counts["budget allocations"] += 1
 

@@ -264,9 +264,10 @@ def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None
 
 def _claims(report: DemoReport, borrowers: int, seed: int, as_of: dt.date, say: Callable[[str], None]) -> None:
     """Claims on the demo's defaults, through review, approval, payment, recovery and transfer."""
-    plans = plan_claims(candidates_from_loans(), scale=scale_of(borrowers), seed=seed, as_of=as_of)
+    scale = scale_of(borrowers)
+    plans = plan_claims(candidates_from_loans(), scale=scale, seed=seed, as_of=as_of)
     say(f"{len(plans)} claims planned")
-    counts = file_demo_claims(plans=plans, as_of=as_of, say=say)
+    counts = file_demo_claims(plans=plans, as_of=as_of, scale=scale, say=say)
     for kind in ("claims opened", "recoveries", "debt transfers", "budget allocations"):
         if counts.get(kind):
             report.count(kind, counts[kind])
