@@ -125,3 +125,10 @@ def test_monthly_states_follow_each_loan_to_its_end(full: list[LoanPlan]) -> Non
 def test_the_plan_is_deterministic_for_a_seed() -> None:
     assert _draw(120, 3) == _draw(120, 3)
     assert _draw(120, 3) != _draw(120, 4)
+
+
+def test_demo_names_never_repeat_a_word() -> None:
+    names = [spec.name for spec in plan_enterprises(ENTERPRISES_BY_SCALE["full"], 2025)]
+    assert len(set(names)) == len(names)
+    doubled = [n for n in names if any(w + w in n for w in reference.NAME_WORDS)]
+    assert doubled == []

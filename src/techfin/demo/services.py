@@ -107,9 +107,11 @@ def plan_enterprises(count: int, seed: int) -> list[EnterpriseSpec]:
     specs = []
     while len(specs) < count:
         district_code = rng.choices(codes, weights=weights)[0]
-        name = (rng.choice(reference.NAME_PREFIXES) + rng.choice(reference.NAME_WORDS)
-                + rng.choice(reference.NAME_WORDS) + rng.choice(reference.NAME_TRADES)
-                + rng.choice(reference.NAME_SUFFIXES))
+        prefix, first, second = (rng.choice(reference.NAME_PREFIXES), rng.choice(reference.NAME_WORDS),
+                                 rng.choice(reference.NAME_WORDS))
+        if second == first:  # no "凌云凌云": the next word instead, drawing no more (the plan stays put)
+            second = reference.NAME_WORDS[(reference.NAME_WORDS.index(first) + 1) % len(reference.NAME_WORDS)]
+        name = prefix + first + second + rng.choice(reference.NAME_TRADES) + rng.choice(reference.NAME_SUFFIXES)
         code = uscc.generate(rng, region=district_code)
         founded = dt.date(2000, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 24))
         address = f"广州市{district_names[district_code]}科创路{rng.randrange(1, 999)}号"
