@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 from collections import Counter
+from typing import Any
 
 
 def main() -> None:
@@ -47,6 +48,7 @@ def main() -> None:
     holders: Counter[str] = Counter()
     holder_failures: Counter[str] = Counter()
     incoherent: Counter[str] = Counter()
+    primary: Counter[str] = Counter()
     for enterprise in enterprises:
         inputs = load_inputs(enterprise)
         districts[enterprise.district.name_en] += 1
@@ -55,6 +57,8 @@ def main() -> None:
         tagged += bool(enterprise.industry_tags)
         verdicts = assess(enterprise, on, inputs)
         sizes[verdicts.size_class.value if verdicts.size_class else "unknown"] += 1
+        if verdicts.tech_sme.outcome is Outcome.FAIL:
+            primary[_primary(verdicts.tech_sme.verdict)] += 1
         for assessment in verdicts.all:
             outcomes[assessment.key][assessment.outcome.value] += 1
             for reason in assessment.verdict.reasons:
@@ -101,6 +105,9 @@ def main() -> None:
         print(f"\n{key}: " + ", ".join(f"{name} {n}" for name, n in outcomes[key].most_common()))
         for code, n in failures[key].most_common():
             print(f"  fails {code}: {n}")
+    print("\ntech-SME evaluation failures by their first reason:")
+    for label, n in primary.most_common():
+        print(f"  {label}: {n}")
     print(f"\n科技型中小企业 registrations ({sum(registrations.values())}):")
     for label, n in registrations.most_common():
         print(f"  {label}: {n}")
@@ -111,6 +118,23 @@ def main() -> None:
     for code, n in holder_failures.most_common():
         print(f"  {code}: {n}")
     print("\nincoherent figures: " + (", ".join(f"{name} {n}" for name, n in incoherent.items()) or "none"))
+
+
+def _primary(verdict: Any) -> str:
+    """What a fund manager would say first about a failed tech-SME evaluation."""
+    codes = {reason.code for reason in verdict.problems}
+    if codes & {"tech_sme.employees", "tech_sme.revenue", "tech_sme.total_assets"}:
+        return "too large for an SME (staff, revenue or assets over the limits)"
+    if codes & {"tech_sme.not_on_abnormal_list", "tech_sme.not_on_serious_violation_list"}:
+        return "on the abnormal operations or serious violation list"
+    if "tech_sme.tech_staff_points" in codes:
+        return "technology staff under 10% (scores 0)"
+    rd = next(r for r in verdict.reasons if r.code == "tech_sme.rd_points")
+    if "tech_sme.total_score" in codes and rd.detail["points"] == 0:
+        return "R&D under 2% of revenue and 10% of costs (0 of 50), score under 60"
+    if "tech_sme.total_score" in codes:
+        return f"score under 60 (R&D scores {rd.detail['points']} of 50)"
+    return ", ".join(sorted(codes))
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ SHOWCASE = "showcase"
 # Each character shows one "no" of the engines (or, for the showcase, every "yes"), with what to
 # look at; `techfin demo` prints them and the user guide lists them (docs/enterprises.md).
 CHARACTERS: dict[str, str] = {
-    SHOWCASE: "showcase: seven years of indicators from four sources, high-tech certificate renewed, "
+    SHOWCASE: "every verdict yes: seven years of indicators from four sources, high-tech certificate renewed, "
               "a tech-SME registration every year, 专精特新, loans (log in as 'enterprise' to see it as its "
               "accountant does)",
     "too_large": "high-tech enterprise too large for a tech SME (over 500 staff, revenue and assets over "
@@ -479,28 +479,33 @@ class YearPlan:
     """One fiscal year: the figures used, the enterprise's own declaration (which a tax filing,
     an annual report or a patent database may correct), and which of those reports exist."""
 
+    year: int
     used: dict[str, Any]
     declared: dict[str, Any]
     tax: bool
     registration: bool
     third_party: bool
 
-    def views(self) -> list[dict[str, Any]]:
-        """What the platform reads for the year as its reports arrive: the declaration (March),
-        then with the tax filing (May), the annual report (June), the patent data (August)."""
-        seen = [self.declared]
-        for present, fields in ((self.tax, TAX_FIELDS), (self.registration, REGISTRATION_FIELDS),
-                                (self.third_party, THIRD_PARTY_FIELDS)):
+    def views(self, on: dt.date) -> list[dict[str, Any]]:
+        """What the platform reads for the year on `on` and later, as its reports arrive: the
+        declaration (before any registration that reads it), then with the tax filing (31 May),
+        the annual report (30 June), the patent data (15 August) of the next year."""
+        states = [(dt.date.min, self.declared)]
+        for present, month, day, fields in ((self.tax, 5, 31, TAX_FIELDS), (self.registration, 6, 30, REGISTRATION_FIELDS),
+                                            (self.third_party, 8, 15, THIRD_PARTY_FIELDS)):
             if present:
-                seen.append({**seen[-1], **{name: self.used[name] for name in fields}})
-        return seen
+                states.append((dt.date(self.year + 1, month, day),
+                               {**states[-1][1], **{name: self.used[name] for name in fields}}))
+        # The state on `on` (the last report in by then) and every later one.
+        first = max(index for index, (arrived, _values) in enumerate(states) if arrived <= on)
+        return [values for _arrived, values in states[first:]]
 
 
 def _year(story: Story, year: int, rng: random.Random, *, every_source: bool = False) -> YearPlan:
     used = _figures(story, year, rng)
     tax = every_source or rng.random() < 0.75
     registration = every_source or rng.random() < 0.4
-    third_party = used["ip_class1"] > 0 and (every_source or rng.random() < 0.15)
+    third_party = used["ip_class1"] > 0 and (every_source or rng.random() < 0.05)
     declared = dict(used)
     # A declaration is made before the books are closed; the tax filing corrects it.
     if tax and rng.random() < 0.3:
@@ -511,7 +516,7 @@ def _year(story: Story, year: int, rng: random.Random, *, every_source: bool = F
         declared["employees"] = max(used["tech_staff"], used["employees"] + rng.choice([0, 0, 1, 2, -1]))
     if third_party:  # an application counted as a granted patent
         declared["ip_class1"] = used["ip_class1"] + rng.choice([1, 1, 2])
-    return YearPlan(used, declared, tax, registration, third_party)
+    return YearPlan(year, used, declared, tax, registration, third_party)
 
 
 def _reports(years: dict[int, YearPlan], declared_by: dict[int, dt.date], stream: Any,
@@ -623,11 +628,13 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
     story_rng = stream("story")
     story = _draw_story(story_rng, holder=high_tech, listed=listed, entry_year=entry_year, character=character,
                         industry_code=industry_code)
+    entry_day = None
     if entry_year is not None:
+        entry_day = _registration_day(stream("entry registration"), entry_year, pool_entry)
         for _attempt in range(5):
             entry_figures = _year(story, entry_year - 1, stream(f"figures:{entry_year - 1}"),
                                   every_source=character == SHOWCASE)
-            if _evaluation_passes(entry_figures.views(), dt.date(entry_year, 7, 1), (), ()):
+            if _evaluation_passes(entry_figures.views(entry_day), entry_day, certificates, risks):
                 break
             story = _draw_story(story_rng, holder=high_tech, listed=listed, entry_year=entry_year,
                                 character=character, industry_code=industry_code)
@@ -652,11 +659,13 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
     serial = uscc[10:16]
     for year in range(start_year, as_of.year + 1):
         skipped = reg_rng.random() < SKIPS_A_YEAR and year != entry_year and character != SHOWCASE
-        start = _registration_day(reg_rng, year, pool_entry if year == entry_year else None)
+        start = _registration_day(reg_rng, year, None)
+        if year == entry_year and entry_day is not None:
+            start = entry_day
         figures = years.get(year - 1)
         if not registers or skipped or start > as_of or start.year != year or figures is None:
             continue
-        if _evaluation_passes(figures.views(), start, certificates, risks):
+        if _evaluation_passes(figures.views(start), start, certificates, risks):
             registrations.append(QualificationPlan("tech_sme", f"{year}{district_code}{serial}", start, year=year,
                                                    issuer="广东省科学技术厅"))
             declared_by[year - 1] = start - dt.timedelta(days=3)

@@ -32,4 +32,5 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write("Demo characters (Enterprises, search by name; see docs/enterprises.md):")
             for role, name, code in report.characters:
-                self.stdout.write(f"  {role:<22} {name} {code}: {CHARACTERS.get(role, CLAIM_CHARACTER)}")
+                self.stdout.write(f"  {role:<22} {name} ({code})")
+                self.stdout.write(f"  {'':<22} {CHARACTERS.get(role, CLAIM_CHARACTER)}")
