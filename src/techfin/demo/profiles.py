@@ -123,7 +123,7 @@ CHARACTERS: dict[str, str] = {
     "low_rd": "fails the tech-SME evaluation: R&D under 2% of revenue scores 0 of 50, total under 60",
     "few_tech_staff": "fails the tech-SME evaluation: technology staff under 10% of employees score 0, "
                       "which no total can make up",
-    "abnormal_listing": "on the abnormal operations list since this year: not eligible for the pool, and a "
+    "abnormal_listing": "recently put on the abnormal operations list: not eligible for the pool, and a "
                         "tech-SME basic condition fails",
     "dishonest_debtor": "a tech SME on the dishonest debtors list: not eligible for the pool while listed",
     "medium_no_certificate": "a medium-sized tech SME without a high-tech certificate: outside the 2025 pool "
@@ -415,7 +415,8 @@ def _cast(rng: random.Random, story: Story, character: str, industry_code: str) 
     if character == "too_large":
         # Large by 工信部联企业〔2011〕300号 in most industries too (≥1000 staff and ≥4亿元 in 工业).
         return replace(story, band="large", employees=rng.uniform(1000, 1500), revenue=rng.uniform(5e8, 9e8),
-                       asset_ratio=rng.uniform(0.8, 1.2))
+                       asset_ratio=rng.uniform(0.8, 1.2), ip1=(rng.uniform(30, 60), rng.uniform(3, 8)),
+                       ip2=(rng.uniform(60, 150), rng.uniform(5, 15)))
     if character == "medium_no_certificate":
         # Medium by 工信部联企业〔2011〕300号 whatever the industry: ≥300 staff (工业) or ≥100
         # (services, under their 300-person SME ceiling), revenue under 1亿元.
@@ -606,7 +607,7 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
     tag_draw, second_tag_draw = rng.random(), rng.random()
     if index is not None:
         tag_draw = (index * GOLDEN + random.Random(f"{seed}:tags").random()) % 1
-    tags = [possible_tags[0]] if possible_tags and tag_draw < TAG_SHARE else []
+    tags = [possible_tags[0]] if possible_tags and (tag_draw < TAG_SHARE or character == SHOWCASE) else []
     if len(possible_tags) > 1 and tags and second_tag_draw < 0.4:
         tags.append(possible_tags[1])
     old_enough = founded_on.year < as_of.year - 1
