@@ -360,11 +360,9 @@ def _draw_story(rng: random.Random, *, holder: bool, listed: bool, entry_year: i
 
 
 def _weakness(rng: random.Random, story: Story, entry_year: int | None, slip: str | None) -> Story:
-    if story.kind == "low_rd":  # R&D under 2% of revenue (and of costs under 10%): 0 of 50 points
-        story = replace(story, weak_rd_share=rng.uniform(0.004, 0.018))
-    elif story.kind == "few_tech_staff":  # under 10%: the 科技人员 indicator scores 0 (第六条(五))
-        story = replace(story, weak_tech_share=rng.uniform(0.04, 0.09))
-    elif story.kind == "slipping":
+    """A weak kind's weakness and the year it starts showing (`slip`: what a slipping holder let
+    slip, else drawn)."""
+    if story.kind == "slipping":
         # A holder whose figures slipped in the last two years: R&D under the floor of its sales
         # band (第十一条(五), over three years), high-tech income under 60% or technology staff
         # under 10% (第十一条(六), (四)).
@@ -377,11 +375,16 @@ def _weakness(rng: random.Random, story: Story, entry_year: int | None, slip: st
         else:
             story = replace(story, weak_tech_share=rng.uniform(0.07, 0.095))
         return replace(story, weak_from=max(WEAK_FROM[1] - 1, entry_year or 0))
+    if story.kind == "low_rd":  # R&D under 2% of revenue (and of costs under 10%): 0 of 50 points
+        story = replace(story, weak_rd_share=rng.uniform(0.004, 0.018))
+    elif story.kind == "few_tech_staff":  # under 10%: the 科技人员 indicator scores 0 (第六条(五))
+        story = replace(story, weak_tech_share=rng.uniform(0.04, 0.09))
     else:
         return story
-    if entry_year is not None:
-        return replace(story, weak_from=rng.randint(max(entry_year, WEAK_FROM[0]), max(entry_year, WEAK_FROM[1])))
-    return story
+    # Weak all along, unless it entered the pool on a registration: then from a year after.
+    if entry_year is None:
+        return story
+    return replace(story, weak_from=rng.randint(max(entry_year, WEAK_FROM[0]), max(entry_year, WEAK_FROM[1])))
 
 
 def _too_large(rng: random.Random, story: Story, entry_year: int | None) -> Story:
