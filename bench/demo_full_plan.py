@@ -35,7 +35,7 @@ def main() -> None:
     from techfin.demo.claims import ARTICLE_DATE, candidates_from_plan, plan_claims
     from techfin.demo.loans import LAST_MONTH, Borrower, draw_loans
     from techfin.demo.profiles import cast_characters, plan_profile
-    from techfin.demo.services import plan_enterprises
+    from techfin.demo.services import plan_branches, plan_enterprises
     from techfin.domain import eligibility as pool
     from techfin.domain import size_class as size
     from techfin.domain.lpr import load_lpr_table
@@ -113,10 +113,13 @@ def main() -> None:
         return cache[key]
 
     banks = {code: dt.date.fromisoformat(joined) for code, _name, _short, _type, joined in reference.BANKS}
+    # The branch names as the demo creates them, in the order plan_loans reads them.
+    branches = {code: sorted(name for name, _district in names) for code, names in plan_branches().items()}
     lpr = load_lpr_table()
     for label, check in (("profiles' eligibility", eligible), ("always eligible", lambda _b, _d: True)):
         started = time.perf_counter()
-        loans = draw_loans(seed=args.seed, borrowers=borrowers, banks=banks, eligible=check, book=book, lpr=lpr)
+        loans = draw_loans(seed=args.seed, borrowers=borrowers, banks=banks, eligible=check, book=book, lpr=lpr,
+                           branches=branches)
         to_may = [loan for loan in loans if loan.disbursed_on <= ARTICLE_DATE]
         amount = sum((loan.amount for loan in to_may), Decimal(0))
         candidates = candidates_from_plan(loans, last=LAST_MONTH)

@@ -73,10 +73,23 @@ def _districts(report: DemoReport) -> dict[str, District]:
     return result
 
 
+def plan_branches() -> dict[str, list[tuple[str, str]]]:
+    """Each bank's tech branches (name, district code): one or two each, in fixed districts
+    (index-based, so deterministic)."""
+    districts = [(code, name_zh) for code, name_zh, *_ in reference.DISTRICTS]
+    result: dict[str, list[tuple[str, str]]] = {}
+    for index, (code, _name, short, _type, _joined) in enumerate(reference.BANKS):
+        result[code] = []
+        for n in range(1 + index % 2):
+            district_code, district_name = districts[(index + n * 5) % len(districts)]
+            result[code].append((f"{short}{district_name.removesuffix('区')}科技支行", district_code))
+    return result
+
+
 def _banks(report: DemoReport, districts: dict[str, District]) -> dict[str, Bank]:
     banks = {}
-    district_list = list(districts.values())
-    for index, (code, name, short, bank_type, joined) in enumerate(reference.BANKS):
+    branches = plan_branches()
+    for code, name, short, bank_type, joined in reference.BANKS:
         bank = Bank.objects.filter(code=code).first()
         if bank is None:
             bank = bank_services.bank_create(
@@ -85,12 +98,9 @@ def _banks(report: DemoReport, districts: dict[str, District]) -> dict[str, Bank
             )
             report.count("banks")
         banks[code] = bank
-        # One or two tech branches each, in fixed districts (index-based, so deterministic).
-        for n in range(1 + index % 2):
-            district = district_list[(index + n * 5) % len(district_list)]
-            branch_name = f"{short}{district.name_zh.removesuffix('区')}科技支行"
+        for branch_name, district_code in branches[code]:
             if not Branch.objects.filter(bank=bank, name=branch_name).exists():
-                bank_services.branch_create(actor=None, bank=bank, name=branch_name, district=district)
+                bank_services.branch_create(actor=None, bank=bank, name=branch_name, district=districts[district_code])
                 report.count("branches")
     return banks
 
