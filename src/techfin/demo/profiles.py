@@ -508,13 +508,13 @@ class YearPlan:
 def _year(story: Story, year: int, rng: random.Random, *, every_source: bool = False) -> YearPlan:
     used = _figures(story, year, rng)
     tax = every_source or rng.random() < 0.75
-    registration = every_source or rng.random() < 0.4
-    third_party = used["ip_class1"] > 0 and (every_source or rng.random() < 0.05)
+    registration = every_source or rng.random() < 0.25
+    third_party = every_source and used["ip_class1"] > 0  # patent data: the showcase's
     declared = dict(used)
-    # A declaration is made before the books are closed; the tax filing corrects it.
+    # A declaration made before the books were closed, overstating sales and R&D: the tax
+    # filing corrects it.
     if tax and rng.random() < 0.3:
         declared["revenue"] = _yuan(float(used["revenue"]) * rng.uniform(1.02, 1.12))
-    if tax:
         declared["rd_expense"] = _yuan(float(used["rd_expense"]) * rng.uniform(1.0, 1.06))
     if registration:  # the annual report's head count differs by a person or two
         declared["employees"] = max(used["tech_staff"], used["employees"] + rng.choice([0, 0, 1, 2, -1]))
@@ -632,13 +632,14 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
     story_rng = stream("story")
     story = _draw_story(story_rng, holder=high_tech, listed=listed, entry_year=entry_year, character=character,
                         industry_code=industry_code)
-    entry_day = None
+    entry_day, entry_passes = None, False  # the entry registration's day, and whether the story earns it
     if entry_year is not None:
         entry_day = _registration_day(stream("entry registration"), entry_year, pool_entry)
         for _attempt in range(5):
             entry_figures = _year(story, entry_year - 1, stream(f"figures:{entry_year - 1}"),
                                   every_source=character == SHOWCASE)
             if _evaluation_passes(entry_figures.views(entry_day), entry_day, certificates, risks):
+                entry_passes = True
                 break
             story = _draw_story(story_rng, holder=high_tech, listed=listed, entry_year=entry_year,
                                 character=character, industry_code=industry_code)
@@ -669,7 +670,8 @@ def plan_profile(*, uscc: str, name: str, district_code: str, founded_on: dt.dat
         figures = years.get(year - 1)
         if not registers or skipped or start > as_of or start.year != year or figures is None:
             continue
-        if _evaluation_passes(figures.views(start), start, certificates, risks):
+        if (year == entry_year and entry_passes) or _evaluation_passes(figures.views(start), start, certificates,
+                                                                       risks):
             registrations.append(QualificationPlan("tech_sme", f"{year}{district_code}{serial}", start, year=year,
                                                    issuer="广东省科学技术厅"))
             declared_by[year - 1] = start - dt.timedelta(days=3)
