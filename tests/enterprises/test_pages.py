@@ -40,6 +40,9 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
                                  html, re.S).group(1))
     assert chart["years"] == ["2023", "2024", "2025"]
     assert chart["money"][0]["data"] == [3000.0, 3000.0, 3000.0]  # revenue in 万元
+    # The table reads newest year first (the year the verdicts read), the chart left to right in time.
+    head = html.split('class="data indicators"', 1)[1].split("</thead>", 1)[0]
+    assert re.findall(r"<th>(20\d\d)</th>", head) == ["2025", "2024", "2023"]
     # Reasons point by point, in Chinese by default.
     assert "科技人员40人，占职工总数120人的33.33%，达到30%(含)以上档，得20分（满分20分）" in html
     assert "按《中小企业划型标准规定》(工信部联企业〔2011〕300号)第四条第（十二）项（软件和信息技术服务业），划为中型企业" in html

@@ -43,7 +43,7 @@ from techfin.compensation import services as claim_services
 from techfin.compensation.models import Claim, ClaimShare, ClaimStatus, Recovery, RecoveryKind, RecoveryStatus
 from techfin.demo.loans import FULL_ENTERPRISES
 from techfin.domain.policy import CompensationMode
-from techfin.enterprises.models import District
+from techfin.enterprises.models import District, Enterprise
 from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
 from techfin.ledger import services as ledger
 from techfin.ledger.models import Transfer
@@ -348,3 +348,12 @@ def claim_figures(*, until: dt.date = ARTICLE_DATE) -> dict[str, Any]:
 
 def scale_of(borrowers: int) -> float:
     return borrowers / FULL_ENTERPRISES
+
+
+def claim_character() -> Enterprise | None:
+    """The demo character of a bad loan: the enterprise of the first paid claim with a confirmed
+    recovery (the whole path: default, claim, payment, money back), else of the first paid one."""
+    paid = Claim.objects.filter(status=ClaimStatus.PAID).select_related("filing__enterprise").order_by("paid_on", "pk")
+    recovered = paid.filter(recoveries__kind=RecoveryKind.RECOVERY, recoveries__status=RecoveryStatus.CONFIRMED)
+    claim = recovered.first() or paid.first()
+    return claim.filing.enterprise if claim is not None else None

@@ -19,9 +19,15 @@ from techfin.accounts.models import Role, User
 from techfin.banks import services as bank_services
 from techfin.banks.models import Bank, Branch
 from techfin.demo import reference
-from techfin.demo.claims import candidates_from_loans, file_demo_claims, plan_claims, scale_of
+from techfin.demo.claims import (
+    candidates_from_loans,
+    claim_character,
+    file_demo_claims,
+    plan_claims,
+    scale_of,
+)
 from techfin.demo.loans import file_demo_loans, plan_loans
-from techfin.demo.profiles import ProfilePlan, plan_profile, pool_entry
+from techfin.demo.profiles import CHARACTERS, SHOWCASE, ProfilePlan, cast_characters, plan_profile, pool_entry
 from techfin.domain import uscc
 from techfin.enterprises import services as enterprise_services
 from techfin.enterprises.models import (
@@ -40,12 +46,16 @@ ENTERPRISES_BY_SCALE: dict[str, int] = {"small": 300, "full": 13281}
 # full scale; half of the small demo, for a few hundred loans.
 BORROWERS_BY_SCALE: dict[str, int] = {"small": 150, "full": 13281}
 REPORT_WINDOW_BY_SCALE: dict[str, int] = {"small": 3, "full": 12}
+CLAIM_CHARACTER = ("a loan that went bad: claimed, approved and paid, with a recovery returned to the "
+                   "pool's payers (its profile lists the loans and the claim)")
 
 
 @dataclass
 class DemoReport:
     created: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    # The demo characters (`techfin.demo.profiles.CHARACTERS`): role, enterprise name, credit code.
+    characters: list[tuple[str, str, str]] = field(default_factory=list)
 
     def count(self, kind: str, n: int = 1) -> None:
         self.created[kind] = self.created.get(kind, 0) + n
@@ -63,10 +73,23 @@ def _districts(report: DemoReport) -> dict[str, District]:
     return result
 
 
+def plan_branches() -> dict[str, list[tuple[str, str]]]:
+    """Each bank's tech branches (name, district code): one or two each, in fixed districts
+    (index-based, so deterministic)."""
+    districts = [(code, name_zh) for code, name_zh, *_ in reference.DISTRICTS]
+    result: dict[str, list[tuple[str, str]]] = {}
+    for index, (code, _name, short, _type, _joined) in enumerate(reference.BANKS):
+        result[code] = []
+        for n in range(1 + index % 2):
+            district_code, district_name = districts[(index + n * 5) % len(districts)]
+            result[code].append((f"{short}{district_name.removesuffix('区')}科技支行", district_code))
+    return result
+
+
 def _banks(report: DemoReport, districts: dict[str, District]) -> dict[str, Bank]:
     banks = {}
-    district_list = list(districts.values())
-    for index, (code, name, short, bank_type, joined) in enumerate(reference.BANKS):
+    branches = plan_branches()
+    for code, name, short, bank_type, joined in reference.BANKS:
         bank = Bank.objects.filter(code=code).first()
         if bank is None:
             bank = bank_services.bank_create(
@@ -75,12 +98,9 @@ def _banks(report: DemoReport, districts: dict[str, District]) -> dict[str, Bank
             )
             report.count("banks")
         banks[code] = bank
-        # One or two tech branches each, in fixed districts (index-based, so deterministic).
-        for n in range(1 + index % 2):
-            district = district_list[(index + n * 5) % len(district_list)]
-            branch_name = f"{short}{district.name_zh.removesuffix('区')}科技支行"
+        for branch_name, district_code in branches[code]:
             if not Branch.objects.filter(bank=bank, name=branch_name).exists():
-                bank_services.branch_create(actor=None, bank=bank, name=branch_name, district=district)
+                bank_services.branch_create(actor=None, bank=bank, name=branch_name, district=districts[district_code])
                 report.count("branches")
     return banks
 
@@ -179,23 +199,25 @@ CHUNK = 500
 
 
 def _enterprises(report: DemoReport, districts: dict[str, District], count: int, seed: int, as_of: dt.date,
-                 say: Callable[[str], None], borrowers: int = 0) -> list[Enterprise]:
+                 say: Callable[[str], None], borrowers: int = 0) -> tuple[list[Enterprise], dict[int, str]]:
     """The planned enterprises with their profiles, created where missing, in chunks of one
-    transaction each; the verdict summaries of the enterprises written to are refreshed once."""
+    transaction each; the verdict summaries of the enterprises written to are refreshed once.
+    Also returns which of them play the demo characters (by position)."""
     existing = {e.uscc: e for e in Enterprise.objects.all()}
     kinds = {k.code: k for k in QualificationKind.objects.all()}
     specs = plan_enterprises(count, seed)
     in_pool = {spec.uscc for spec in specs[:borrowers]}
+    cast = cast_characters([spec.founded_on for spec in specs], as_of=as_of, borrowers=borrowers)
     result = []
     for first in range(0, len(specs), CHUNK):
         chunk = specs[first:first + CHUNK]
         with transaction.atomic():
             keys = _existing_keys([existing[s.uscc].pk for s in chunk if s.uscc in existing])
             touched = []
-            for spec in chunk:
+            for index, spec in enumerate(chunk, start=first):
                 plan = plan_profile(uscc=spec.uscc, name=spec.name, district_code=spec.district_code,
                                     founded_on=spec.founded_on, seed=seed, as_of=as_of,
-                                    in_pool=spec.uscc in in_pool)
+                                    in_pool=spec.uscc in in_pool, index=index, character=cast.get(index))
                 enterprise = existing.get(spec.uscc)
                 written = False
                 if enterprise is None:
@@ -217,7 +239,9 @@ def _enterprises(report: DemoReport, districts: dict[str, District], count: int,
                     .prefetch_related(*PREFETCH):
                 enterprise_services.enterprise_refresh_summary(enterprise, on=as_of)
         say(f"{min(first + CHUNK, len(specs))} of {len(specs)} enterprises ready")
-    return result
+    for index, role in sorted(cast.items(), key=lambda item: list(CHARACTERS).index(item[1])):
+        report.characters.append((role, result[index].name, result[index].uscc))
+    return result, cast
 
 
 def _user(report: DemoReport, username: str, full_name: str, role: str, **binding: Any) -> None:
@@ -230,14 +254,14 @@ def _user(report: DemoReport, username: str, full_name: str, role: str, **bindin
 
 
 def _users(report: DemoReport, districts: dict[str, District], banks: dict[str, Bank],
-           enterprises: list[Enterprise]) -> None:
+           showcase: Enterprise) -> None:
     _user(report, "manager", "李经理", Role.MANAGER)
     _user(report, "supervisor", "王处长", Role.SUPERVISOR)
     _user(report, "district_huangpu", "陈科长", Role.DISTRICT, district=districts["440112"])
     _user(report, "district_nansha", "周科长", Role.DISTRICT, district=districts["440115"])
     _user(report, "bank_icbc", "张客户经理", Role.BANK, bank=banks["ICBC"])
     _user(report, "bank_ccb", "刘客户经理", Role.BANK, bank=banks["CCB"])
-    _user(report, "enterprise", "黄会计", Role.ENTERPRISE, enterprise=enterprises[0])
+    _user(report, "enterprise", "黄会计", Role.ENTERPRISE, enterprise=showcase)
     _user(report, "commissioner", "赵特派员", Role.COMMISSIONER)
 
 
@@ -256,11 +280,15 @@ def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None
         banks = _banks(report, districts)
     say("districts and banks ready")
     borrowers = BORROWERS_BY_SCALE[scale]
-    enterprises = _enterprises(report, districts, ENTERPRISES_BY_SCALE[scale], seed, as_of, say, borrowers)
+    enterprises, cast = _enterprises(report, districts, ENTERPRISES_BY_SCALE[scale], seed, as_of, say, borrowers)
+    showcase = next((enterprises[i] for i, role in cast.items() if role == SHOWCASE), enterprises[0])
     with transaction.atomic():
-        _users(report, districts, banks, enterprises)
+        _users(report, districts, banks, showcase)
     _loans(report, enterprises[:borrowers], seed, as_of, say, REPORT_WINDOW_BY_SCALE[scale])
     _claims(report, borrowers, seed, as_of, say)
+    claimed = claim_character()
+    if claimed is not None:
+        report.characters.append(("claim", claimed.name, claimed.uscc))
     return report
 
 

@@ -103,7 +103,7 @@ class Profile:
     timeline: list[TimelineBar]
     timeline_years: list[int]
     today_left: float | None
-    years: list[int]
+    years: list[int]  # of the indicator table, newest first
     rows: list[IndicatorRow]
     reports: list[Any]
     chart: dict[str, Any]
@@ -137,7 +137,9 @@ def _timeline(qualifications: Sequence[Qualification], on: dt.date) -> tuple[lis
 
 
 def _indicator_table(inputs: Inputs) -> tuple[list[int], list[IndicatorRow]]:
-    years = sorted(inputs.values)
+    """The indicators by year, newest year first: the one the verdicts read comes first, as a
+    fund manager reads a statement (the chart runs the other way, left to right in time)."""
+    years = sorted(inputs.values, reverse=True)
     rows = []
     for indicator in INDICATORS:
         cells: list[Cell | None] = []
@@ -195,7 +197,7 @@ def build_profile(enterprise: Enterprise, on: dt.date) -> Profile:
         timeline=timeline, timeline_years=timeline_years, today_left=today_left,
         years=years, rows=rows,
         reports=sorted(inputs.reports, key=lambda r: (-r.year, r.source, r.obtained_on)),
-        chart=_chart(inputs, years), risks=risks, risk_active={e.pk: e.active_on(on) for e in risks},
+        chart=_chart(inputs, sorted(years)), risks=risks, risk_active={e.pk: e.active_on(on) for e in risks},
         held_status=held_status,
     )
 

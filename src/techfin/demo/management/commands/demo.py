@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from techfin.demo.services import load_demo
+from techfin.demo.profiles import CHARACTERS
+from techfin.demo.services import CLAIM_CHARACTER, load_demo
 
 
 class Command(BaseCommand):
@@ -27,3 +28,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {report.logins[0][1]}):")
         for username, _password, name in report.logins:
             self.stdout.write(f"  {username:<18} {name}")
+        if report.characters:
+            self.stdout.write("")
+            self.stdout.write("Demo characters (Enterprises, search by name; see docs/enterprises.md):")
+            for role, name, code in report.characters:
+                self.stdout.write(f"  {role:<22} {name} ({code})")
+                self.stdout.write(f"  {'':<22} {CHARACTERS.get(role, CLAIM_CHARACTER)}")
