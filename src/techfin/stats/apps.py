@@ -14,7 +14,7 @@ class StatsConfig(AppConfig):
         from techfin.stats.models import BankMonthCell, EnterpriseSet, LoanCell, LoanFact
 
         # Kept exact in the transaction of every change (see maintenance).
-        register_loan_listener("stats", maintenance.loans_refresh)
+        register_loan_listener("stats", maintenance.loans_refresh, new_loans=maintenance.loans_added)
         register_enterprise_listener("stats", maintenance.enterprises_refresh)
         # Figures are read through queries.stats_scope; these rules keep any direct read of the
         # tables scoped the same way (an enterprise set has no district: district officials read
