@@ -205,9 +205,12 @@ def _in_force(certificate: Certificate, on: dt.date) -> bool:
     return valid_from <= on and (valid_to is None or valid_to >= on) and (revoked_on is None or revoked_on > on)
 
 
+_FACTORS = {100: Decimal(100), rules.RATE_UNIT: Decimal(rules.RATE_UNIT)}
+
+
 def _scaled(value: Decimal, factor: int) -> int:
     """`Scaled`: value × factor rounded to a whole number (half away from zero, as ROUND)."""
-    return int((value * factor).to_integral_value(ROUND_HALF_UP))
+    return int((value * _FACTORS[factor]).to_integral_value(ROUND_HALF_UP))
 
 
 def _lpr_units_on() -> Any:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import add
 from typing import Any
 
 from django.db import transaction
@@ -87,23 +88,24 @@ def loans_added(filings: Sequence[Filing]) -> int:
     new = facts_of_new_loans(filings)
     if not new:
         return 0
-    width = len(CELL_MEASURES)
-    fine: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * width)
-    coarse: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * width)
+    # The facts by cell, then each cell's measures summed a column at a time.
+    by_cell: dict[tuple[Any, ...], list[tuple[int, ...]]] = defaultdict(list)
     members: dict[SetKey, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     states: dict[int, EnterpriseState] = {}
     for fact in new.values():
-        fine_cell, coarse_cell = fine[fact.cell_key], coarse[fact.bank_key]
-        for index, value in enumerate(fact.measures()):
-            if value:
-                fine_cell[index] += value
-                coarse_cell[index] += value
+        by_cell[fact.cell_key].append(fact.measures())
         for key in ((fact.month, fact.bank_id, fact.guarantee_type), (fact.month, fact.bank_id, ALL_TYPES)):
             joined, high_tech = members[key]
             joined.add(fact.enterprise_id)
             if fact.high_tech:
                 high_tech.add(fact.enterprise_id)
         states[fact.enterprise_id] = (fact.district_id, fact.tag_mask, fact.strategic_emerging)
+    width = len(CELL_MEASURES)
+    fine: dict[tuple[Any, ...], list[int]] = {key: list(map(sum, zip(*rows, strict=True)))
+                                              for key, rows in by_cell.items()}
+    coarse: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * width)
+    for (month, bank_id, _district, guarantee_type, _tags), sums in fine.items():
+        coarse[(month, bank_id, guarantee_type)] = list(map(add, coarse[(month, bank_id, guarantee_type)], sums))
     enterprises = sorted(states)
     counted: set[int] = set()
     for first in range(0, len(enterprises), 5000):
@@ -111,7 +113,7 @@ def loans_added(filings: Sequence[Filing]) -> int:
                        .values_list("enterprise_id", flat=True).distinct())
     _add_to_cells(LoanCell, fine, prune=False)
     _add_to_cells(BankMonthCell, coarse, prune=False)
-    _insert_facts([(i, *fact) for i, fact in sorted(new.items())])
+    _insert_facts([(i, *fact) for i, fact in new.items()])
     _add_to_sets(members)
     _refresh_groups({}, {e: state for e, state in states.items() if e not in counted})
     return len(new)
