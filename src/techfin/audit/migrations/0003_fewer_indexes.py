@@ -31,8 +31,13 @@ def drop_indexes(apps, schema_editor):
     if connection.vendor == "postgresql":
         # unique=True's constraint, under the model's name for it. (SQLite keeps unique=True
         # inline in the table, where the same uniqueness stays.)
-        schema_editor.execute(f"ALTER TABLE {quote(TABLE)} RENAME CONSTRAINT {quote(HASH_KEY)} "
-                              f"TO {quote('unique_event_hash')}")
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, TABLE)
+        names = [name for name, info in constraints.items() if info["columns"] == ["hash"] and info["unique"]
+                 and not info["primary_key"] and name != "unique_event_hash"]
+        for name in names[:1]:  # HASH_KEY, looked up rather than assumed
+            schema_editor.execute(f"ALTER TABLE {quote(TABLE)} RENAME CONSTRAINT {quote(name)} "
+                                  f"TO {quote('unique_event_hash')}")
 
 
 def restore_indexes(apps, schema_editor):

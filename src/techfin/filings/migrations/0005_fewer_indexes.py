@@ -35,15 +35,21 @@ def _single_column_indexes(schema_editor, column, *, unique):
 
 
 def drop_indexes(apps, schema_editor):
+    connection = schema_editor.connection
     quote = schema_editor.quote_name
     for column in DROPPED:
         for name in _single_column_indexes(schema_editor, column, unique=False):
             schema_editor.execute(f"DROP INDEX {quote(name)}")
-    if schema_editor.connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
         # unique=True's constraint, under the name the model's UniqueConstraint gives it. (SQLite
         # keeps unique=True inline in the table, where the same uniqueness stays.)
-        schema_editor.execute(f"ALTER TABLE {quote(TABLE)} RENAME CONSTRAINT {quote(CONFIRMATION_KEY)} "
-                              f"TO {quote('unique_confirmation_no')}")
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, TABLE)
+        names = [name for name, info in constraints.items() if info["columns"] == ["confirmation_no"]
+                 and info["unique"] and not info["primary_key"] and name != "unique_confirmation_no"]
+        for name in names[:1]:  # CONFIRMATION_KEY, looked up rather than assumed
+            schema_editor.execute(f"ALTER TABLE {quote(TABLE)} RENAME CONSTRAINT {quote(name)} "
+                                  f"TO {quote('unique_confirmation_no')}")
 
 
 def restore_indexes(apps, schema_editor):
