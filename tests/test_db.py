@@ -70,11 +70,15 @@ def test_insert_values_writes_given_columns_and_json_text_as_is(world: Any) -> N
         # A JSON value other than JsonText is encoded by the field.
         (start + 1, now, world.users["bank"].pk, "t_bank", "amend", "x.y", "1", "一", "", "",
          {"b": ["1.10", "2025-01-02"]}, "note", "", "h1", "h2"),
+        # Empty containers take a short cut to the same text.
+        (start + 2, now, None, "system", "create", "x.y", "2", "二", "", "", {}, "", "", "h2", "h3"),
+        (start + 3, now, None, "system", "create", "x.y", "3", "三", "", "", [], "", "", "h3", "h4"),
     ]
     insert_values(AuditEvent, columns, rows, batch_size=1)
-    first, second = AuditEvent.objects.filter(seq__gte=start).order_by("seq")
+    first, second, third, fourth = AuditEvent.objects.filter(seq__gte=start).order_by("seq")
     assert first.changes == {"a": [None, "文字"]} and first.occurred_at == now and first.actor_id is None
     assert second.changes == {"b": ["1.10", "2025-01-02"]} and second.actor_id == world.users["bank"].pk
+    assert third.changes == {} and fourth.changes == []
 
 
 def _fields(obj: models.Model) -> dict[str, Any]:

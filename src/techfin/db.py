@@ -158,7 +158,14 @@ def _column_preparer(field: models.Field[Any, Any],
             return found
     elif isinstance(field, models.JSONField):
         def fast(value: Any) -> Any:
-            return str.__str__(value) if value.__class__ is JsonText else prepare_one(value, connection)
+            kind = value.__class__
+            if kind is JsonText:
+                return str.__str__(value)
+            # An empty list or dict (a filing without problems…) is the same text for any
+            # encoder: 4 µs a value through get_db_prep_save.
+            if (kind is list or kind is dict) and not value:
+                return "[]" if kind is list else "{}"
+            return prepare_one(value, connection)
 
     def prepare(column: Sequence[Any]) -> Sequence[Any]:
         if plain and set(map(type, column)) <= plain:

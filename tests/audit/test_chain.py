@@ -223,13 +223,17 @@ def test_new_record_changes_encode_as_the_dict_would() -> None:
     class Level(enum.IntEnum):
         HIGH = 3
 
+    class Shout(str):  # a text subclass whose str() differs from its text: logged as its text
+        def __str__(self) -> str:
+            return "LOUD"
+
     names = ["zeta", "名称", "a%s", "amount", "b", "on", "at", "flag", "n", "none", "choice", "level", "rate",
-             "nested", "quote"]
+             "nested", "quote", "shout"]
     rows = [
         ["末尾", "广州“黄埔”芯片\n有限公司", "100%", Decimal("1234567.89"), Decimal("-0.00"), dt.date(2024, 2, 29),
          dt.datetime(2025, 3, 1, 8, 0, 0, 5, tzinfo=dt.UTC), True, -7, None, FilingStatus.ACCEPTED, Level.HIGH, 3.45,
-         {"k": [1, Decimal("2.5")], 2: None}, 'a"b\\c\u2028'],
-        ["", "", "", Decimal(0), None, None, None, False, 0, None, "", 0, 0.1, [], "\x01\x1f"],
+         {"k": [1, Decimal("2.5")], 2: None}, 'a"b\\c\u2028', Shout("quiet")],
+        ["", "", "", Decimal(0), None, None, None, False, 0, None, "", 0, 0.1, [], "\x01\x1f", Shout("")],
     ]
     encode = new_record_changes(names)
     for values in rows:

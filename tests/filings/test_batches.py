@@ -81,6 +81,41 @@ def test_the_same_file_twice_changes_nothing(eligible: Any, settings: Any, tmp_p
     assert Filing.objects.filter(bank=w.bank_a).count() == 1
 
 
+def test_a_batch_runs_without_the_cyclic_collector_and_turns_it_back_on(eligible: Any, settings: Any,
+                                                                        tmp_path: Path, monkeypatch: Any) -> None:
+    """The collector is paused while a batch is filed (its cost grows faster than the batch) and
+    is on again afterwards, also when the batch fails."""
+    import gc
+
+    from techfin.filings import batches
+
+    settings.MEDIA_ROOT = tmp_path
+    w = eligible
+    content = bank_file([[1, "HT-001", w.ent_huangpu.uscc, w.ent_huangpu.name, 3000000, 3000000, "2025-06-01",
+                          "2026-05-31", 3.45, "信用", "否"]])
+    seen: list[bool] = []
+    real = batches.file_loans
+
+    def spy(**kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(**kwargs)
+
+    monkeypatch.setattr(batches, "file_loans", spy)
+    assert gc.isenabled()
+    batch_process(batch_create(actor=None, bank=w.bank_a, content=content, filename="f.xlsx",
+                               run_in_background=False), today=TODAY)
+    assert seen == [False] and gc.isenabled()
+
+    def crash(**kwargs: Any) -> Any:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(batches, "file_loans", crash)
+    with pytest.raises(RuntimeError):
+        batch_process(batch_create(actor=None, bank=w.bank_a, content=content, filename="g.xlsx",
+                                   run_in_background=False), today=TODAY)
+    assert gc.isenabled()
+
+
 def test_missing_columns_fail_the_file_with_names(eligible: Any, settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
     w = eligible

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from django.db import models, transaction
@@ -219,17 +220,26 @@ def _json_scalar(value: Any) -> str:
     return _encode_text(value) if value.__class__ is str else _encode_json(value)
 
 
+# Encoders by exact class, each a C function (no Python frame per value): a Decimal's or a date's
+# format(value, "") is its str() — the text to_json_value gives — and needs no escaping.
 _LITERALS: dict[type, Callable[[Any], str]] = {
-    str: _encode_text, type(None): lambda _value: "null", bool: lambda value: "true" if value else "false",
-    int: int.__repr__, Decimal: lambda value: _encode_text(str(value)),
-    dt.date: lambda value: _encode_text(value.isoformat()),
+    str: _encode_text, type(None): {None: "null"}.__getitem__, bool: {True: "true", False: "false"}.__getitem__,
+    int: int.__repr__, Decimal: '"{}"'.format, dt.date: '"{}"'.format,
 }
 
 
 def _json_value(value: Any) -> str:
     """The canonical JSON of `to_json_value(value)`."""
-    literal = _LITERALS.get(value.__class__)
-    return literal(value) if literal is not None else _encode_json(to_json_value(value))
+    kind = value.__class__
+    literal = _LITERALS.get(kind)
+    if literal is not None:
+        return literal(value)
+    if isinstance(value, str) and not isinstance(value, (Decimal, dt.date, models.Model)):
+        # A TextChoices member…: to_json_value gives its plain text, which encode_basestring
+        # reads from the string itself (never through __str__). Remembered for the class.
+        _LITERALS[kind] = _encode_text
+        return _encode_text(value)
+    return _encode_json(to_json_value(value))
 
 
 def new_record_changes(names: Sequence[str]) -> Callable[[Iterable[Any]], JsonText]:
@@ -243,10 +253,12 @@ def new_record_changes(names: Sequence[str]) -> Callable[[Iterable[Any]], JsonTe
     order = sorted(range(len(names)), key=names.__getitem__)
     keys = [_encode_text(names[i]).replace("%", "%%") for i in order]
     template = "{" + ",".join(f"{key}:[null,%s]" for key in keys) + "}"
+    in_order = itemgetter(*order) if len(order) > 1 else (lambda given: (given[order[0]],))
+    literal = _LITERALS.get
 
     def encode(values: Iterable[Any]) -> JsonText:
-        given = tuple(values)
-        return JsonText(template % tuple([_json_value(given[i]) for i in order]))
+        return JsonText(template % tuple([(literal(value.__class__) or _json_value)(value)
+                                          for value in in_order(tuple(values))]))
 
     return encode
 

@@ -14,8 +14,9 @@ class StatsConfig(AppConfig):
         from techfin.stats import claims, maintenance
         from techfin.stats.models import BankMonthCell, ClaimFact, EnterpriseSet, LoanCell, LoanFact
 
-        # Kept exact in the transaction of every change (see maintenance and claims).
-        register_loan_listener("stats", maintenance.loans_refresh)
+        # Kept exact in the transaction of every change (see maintenance and claims); new loans have
+        # no claims yet, so their own path (loans_added) leaves the claim facts alone.
+        register_loan_listener("stats", maintenance.loans_refresh, new_loans=maintenance.loans_added)
         register_enterprise_listener("stats", maintenance.enterprises_refresh)
         register_claim_listener("stats", claims.claims_refresh)
         # Figures are read through queries.stats_scope; these rules keep any direct read of the

@@ -9,7 +9,10 @@ rejected later. Its month is the month of its disbursement date (放款日期).
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -32,7 +35,7 @@ from django.db.models import (
 
 from techfin.domain import stats as rules
 from techfin.domain.lpr import load_lpr_table
-from techfin.enterprises.models import Qualification, QualificationKind
+from techfin.enterprises.models import Enterprise, Qualification, QualificationKind
 from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusReport
 
 # Bit i of a tag mask is the i-th tag (the five industry tags of `enterprises.IndustryTag`).
@@ -131,6 +134,97 @@ def facts_for(filing_ids: Sequence[int]) -> dict[int, Fact]:
             for row in cursor.fetchall():
                 result[row[0]] = Fact.of(row[1:])
     return result
+
+
+def facts_of_new_loans(filings: Sequence[Filing]) -> dict[int, Fact]:
+    """The facts of the accepted ones of `filings`, loans just created in this transaction,
+    computed from the objects the filing service wrote instead of read back with `facts_for`:
+    the same figures (a test holds them equal to `facts_for` on awkward loans).
+
+    A new loan has no status report yet: no 不良 principal, the loan status it was written with.
+    Each filing's enterprise is taken from its related-object cache (the filing service puts
+    the enterprise it locked there); those not cached are read, a few columns each. The
+    enterprises' 高新技术企业 certificates are read (one query per 5,000 enterprises)."""
+    accepted = [f for f in filings if f.status == FilingStatus.ACCEPTED]
+    if not accepted:
+        return {}
+    enterprise_field = Filing._meta.get_field("enterprise")
+    states: dict[int, tuple[int, int, bool]] = {}
+    for filing in accepted:
+        if filing.enterprise_id not in states and enterprise_field.is_cached(filing):
+            states[filing.enterprise_id] = _enterprise_state(filing.enterprise)
+    missing = sorted({f.enterprise_id for f in accepted} - states.keys())
+    for chunk in _chunks(missing):
+        for enterprise in Enterprise.objects.filter(pk__in=chunk).only("district_id", "sei_category", *TAG_BITS):
+            states[enterprise.pk] = _enterprise_state(enterprise)
+    certificates = _high_tech_certificates(sorted(states))
+    lpr = _lpr_units_on()
+    result: dict[int, Fact] = {}
+    for filing in accepted:
+        disbursed, maturity = filing.disbursed_on, filing.maturity_on
+        district_id, tag_mask, strategic_emerging = states[filing.enterprise_id]
+        months = (maturity.year - disbursed.year) * 12 + maturity.month - disbursed.month
+        result[filing.pk] = Fact(
+            filing.enterprise_id, filing.bank_id, district_id, filing.guarantee_type, tag_mask, strategic_emerging,
+            any(_in_force(c, disbursed) for c in certificates.get(filing.enterprise_id, ())),
+            disbursed.year * 100 + disbursed.month, _scaled(filing.credit_amount, 100),
+            _scaled(filing.loan_amount, 100), months < 12 or (months == 12 and maturity.day <= disbursed.day),
+            _scaled(filing.annual_rate, rules.RATE_UNIT), lpr(disbursed), None,
+            _scaled(filing.outstanding_principal, 100), filing.loan_status == LoanStatus.NON_PERFORMING,
+        )
+    return result
+
+
+def _enterprise_state(enterprise: Enterprise) -> tuple[int, int, bool]:
+    """(district, tag mask, strategic emerging) as `fact_queryset` computes them."""
+    mask = 0
+    for index, tag in enumerate(TAG_BITS):
+        if getattr(enterprise, tag):
+            mask |= 1 << index
+    return enterprise.district_id, mask, enterprise.sei_category != ""
+
+
+Certificate = tuple[dt.date, dt.date | None, dt.date | None]  # valid from, valid to, revoked on
+
+
+def _high_tech_certificates(enterprise_ids: Sequence[int]) -> dict[int, list[Certificate]]:
+    kind = QualificationKind.objects.filter(code=HIGH_TECH_KIND).values_list("pk", flat=True).first()
+    found: dict[int, list[Certificate]] = {}
+    if kind is None:
+        return found
+    for chunk in _chunks(enterprise_ids):
+        for enterprise_id, *certificate in Qualification.objects.filter(enterprise_id__in=chunk, kind_id=kind) \
+                .values_list("enterprise_id", "valid_from", "valid_to", "revoked_on"):
+            found.setdefault(enterprise_id, []).append(tuple(certificate))  # type: ignore[arg-type]
+    return found
+
+
+def _in_force(certificate: Certificate, on: dt.date) -> bool:
+    """`fact_queryset`'s certificate condition: valid on the day and not revoked by then."""
+    valid_from, valid_to, revoked_on = certificate
+    return valid_from <= on and (valid_to is None or valid_to >= on) and (revoked_on is None or revoked_on > on)
+
+
+_FACTORS = {100: Decimal(100), rules.RATE_UNIT: Decimal(rules.RATE_UNIT)}
+
+
+def _scaled(value: Decimal, factor: int) -> int:
+    """`Scaled`: value × factor rounded to a whole number (half away from zero, as ROUND)."""
+    return int((value * _FACTORS[factor]).to_integral_value(ROUND_HALF_UP))
+
+
+def _lpr_units_on() -> Any:
+    """day → the 1-year LPR in force (the latest fixing published on or before it), in rate
+    units, or None before the first: `_lpr_case` in Python."""
+    fixings = load_lpr_table().fixings
+    published = [f.published_on for f in fixings]
+    units = [rules.to_rate_units(f.lpr_1y) for f in fixings]
+
+    def on(day: dt.date) -> int | None:
+        index = bisect.bisect_right(published, day)
+        return units[index - 1] if index else None
+
+    return on
 
 
 # --- the facts in SQL ------------------------------------------------------------------------

@@ -8,12 +8,18 @@ also refresh the facts of the paid claims on the loans whose bank, type, distric
 Both work per call, not per row: the facts of the changed loans are recomputed in a few
 queries, compared with the stored ones, and only the difference moves the cells (one
 INSERT … ON CONFLICT DO UPDATE per cell touched), the enterprise sets and the groups.
+
+`loans_added(filings)` is the hook's path for loans a call has just created (most of what a
+batch writes): their facts are computed from the objects written (`facts_of_new_loans`), and
+as nothing was stored for them, they only add — to the cells, to the enterprise sets, and to
+the groups for enterprises that had no loan counted before.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import add
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +28,7 @@ from pyroaring import BitMap
 from techfin.domain.stats import Measures
 from techfin.filings.models import Filing, FilingStatus
 from techfin.stats.claims import claims_refresh_for
-from techfin.stats.facts import FACT_COLUMNS, Fact, enterprise_groups, facts_for
+from techfin.stats.facts import FACT_COLUMNS, Fact, enterprise_groups, facts_for, facts_of_new_loans
 from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell, LoanFact
 
 CELL_MEASURES = Measures.names()
@@ -82,6 +88,69 @@ def _claim_keys(fact: Fact | None) -> tuple[Any, ...] | None:
     return (fact.enterprise_id, fact.bank_id, fact.district_id, fact.guarantee_type, fact.tag_mask)
 
 
+@transaction.atomic
+def loans_added(filings: Sequence[Filing]) -> int:
+    """Count loans just created in this transaction (see `filings.hooks.loans_changed`): the
+    same tables as `loans_refresh` would leave, without reading the loans back or the facts
+    they had (none). Returns how many facts were added (the accepted loans).
+
+    The sets and groups only grow. An enterprise that already has counted loans is in the
+    groups of its current district, tags and category already: every change of those recomputes
+    all its facts in the same transaction (`enterprises_refresh`), so its stored facts and the
+    new ones agree; only enterprises with no counted loan before join groups here."""
+    new = facts_of_new_loans(filings)
+    if not new:
+        return 0
+    # The facts by cell, then each cell's measures summed a column at a time.
+    by_cell: dict[tuple[Any, ...], list[tuple[int, ...]]] = defaultdict(list)
+    members: dict[SetKey, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
+    states: dict[int, EnterpriseState] = {}
+    for fact in new.values():
+        by_cell[fact.cell_key].append(fact.measures())
+        for key in ((fact.month, fact.bank_id, fact.guarantee_type), (fact.month, fact.bank_id, ALL_TYPES)):
+            joined, high_tech = members[key]
+            joined.add(fact.enterprise_id)
+            if fact.high_tech:
+                high_tech.add(fact.enterprise_id)
+        states[fact.enterprise_id] = (fact.district_id, fact.tag_mask, fact.strategic_emerging)
+    width = len(CELL_MEASURES)
+    fine: dict[tuple[Any, ...], list[int]] = {key: list(map(sum, zip(*rows, strict=True)))
+                                              for key, rows in by_cell.items()}
+    coarse: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * width)
+    for (month, bank_id, _district, guarantee_type, _tags), sums in fine.items():
+        coarse[(month, bank_id, guarantee_type)] = list(map(add, coarse[(month, bank_id, guarantee_type)], sums))
+    enterprises = sorted(states)
+    counted: set[int] = set()
+    for first in range(0, len(enterprises), 5000):
+        counted.update(LoanFact.objects.filter(enterprise_id__in=enterprises[first:first + 5000])
+                       .values_list("enterprise_id", flat=True).distinct())
+    _add_to_cells(LoanCell, fine, prune=False)
+    _add_to_cells(BankMonthCell, coarse, prune=False)
+    _insert_facts([(i, *fact) for i, fact in new.items()])
+    _add_to_sets(members)
+    _refresh_groups({}, {e: state for e, state in states.items() if e not in counted})
+    return len(new)
+
+
+def _add_to_sets(additions: dict[SetKey, tuple[set[int], set[int]]]) -> None:
+    """Add enterprises (and their high-tech subset) to the given sets, created when missing."""
+    keys = sorted(additions)
+    if not keys:
+        return
+    EnterpriseSet.objects.bulk_create(
+        [EnterpriseSet(month=m, bank_id=b, guarantee_type=g, members=b"", high_tech=b"") for m, b, g in keys],
+        ignore_conflicts=True)
+    months = sorted({k[0] for k in keys})
+    rows = {(s.month, s.bank_id, s.guarantee_type): s for s in EnterpriseSet.objects.select_for_update()
+            .filter(month__in=months, bank_id__in={k[1] for k in keys}).order_by("month", "bank_id", "guarantee_type")}
+    for key in keys:
+        row = rows[key]
+        joined, high_tech = additions[key]
+        row.members = (bitmap(row.members) | BitMap(joined)).serialize()
+        row.high_tech = (bitmap(row.high_tech) | BitMap(high_tech)).serialize()
+        row.save(update_fields=["members", "high_tech"])
+
+
 def _insert_facts(rows: list[tuple[Any, ...]]) -> None:
     """INSERT plain tuples (ints, text, booleans need no preparation): COPY on PostgreSQL, one
     prepared INSERT per 1,000 rows on SQLite."""
@@ -127,9 +196,11 @@ def _enterprise_states(enterprise_ids: Sequence[int]) -> dict[int, EnterpriseSta
     return states
 
 
-def _add_to_cells(model: type[LoanCell] | type[BankMonthCell], deltas: dict[tuple[Any, ...], list[int]]) -> None:
+def _add_to_cells(model: type[LoanCell] | type[BankMonthCell], deltas: dict[tuple[Any, ...], list[int]], *,
+                  prune: bool = True) -> None:
     """Add each delta to its cell in one upsert per cell (created when missing), then drop the
-    cells left with no loan. Safe under concurrent writers: the database adds, not Python."""
+    cells left with no loan (unless `prune` is off: loans only added, no cell can empty).
+    Safe under concurrent writers: the database adds, not Python."""
     rows = [(*key, *m) for key, m in sorted(deltas.items()) if any(m)]
     if not rows:
         return
@@ -144,8 +215,9 @@ def _add_to_cells(model: type[LoanCell] | type[BankMonthCell], deltas: dict[tupl
            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in measure_columns))
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
-    months = sorted({key[0] for key in deltas})
-    model.objects.filter(month__in=months, loans=0).delete()
+    if prune:
+        months = sorted({key[0] for key in deltas})
+        model.objects.filter(month__in=months, loans=0).delete()
 
 
 def _refresh_sets(keys: Iterable[SetKey], enterprise_ids: Sequence[int]) -> None:
