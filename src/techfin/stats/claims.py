@@ -52,7 +52,7 @@ from django.db.models.functions import Coalesce
 from techfin.compensation.models import Claim, ClaimShare, ClaimStatus, RecoveryShare, RecoveryStatus
 from techfin.domain import stats as rules
 from techfin.ledger.models import POOL_KINDS, Transfer, TransferKind, TransferState
-from techfin.stats.facts import TAG_BITS, TAG_FILTERS, DatePart, Scaled
+from techfin.stats.facts import TAG_BITS, TAG_FILTERS, DatePart, Scaled, narrowed
 from techfin.stats.models import ClaimFact
 
 PUBLIC_PAYERS = (ClaimShare.PayerKind.CITY, ClaimShare.PayerKind.DISTRICT)
@@ -130,20 +130,7 @@ def claims_refresh_for(*, filing_ids: Sequence[int] = (), enterprise_ids: Sequen
 
 def period_facts(f: Any) -> QuerySet[ClaimFact]:
     """The facts of the claims paid in the period of `f` (a `queries.StatsFilter`), narrowed."""
-    facts = ClaimFact.objects.all()
-    if f.month_from:
-        facts = facts.filter(month__gte=f.month_from)
-    if f.month_to:
-        facts = facts.filter(month__lte=f.month_to)
-    if f.bank_id is not None:
-        facts = facts.filter(bank_id=f.bank_id)
-    if f.guarantee_type:
-        facts = facts.filter(guarantee_type=f.guarantee_type)
-    if f.district_id is not None:
-        facts = facts.filter(district_id=f.district_id)
-    if f.industry_tag:
-        facts = facts.annotate(tag_hit=F("tag_mask").bitand(TAG_FILTERS[f.industry_tag])).filter(tag_hit__gt=0)
-    return facts.order_by()
+    return narrowed(ClaimFact.objects.all(), f).order_by()
 
 
 SUMS = {"n": Count("pk"), "firms": Count("enterprise_id", distinct=True), "paid": Sum("paid_fen"),

@@ -44,6 +44,24 @@ TAG_FILTERS = {
     "iab": 0b00111, "nem": 0b11000,
     **{tag: 1 << index for index, tag in enumerate(TAG_BITS)},
 }
+
+
+def narrowed(rows: QuerySet[Any], f: Any) -> QuerySet[Any]:
+    """`rows` (cells or claim facts: month, bank, guarantee type, district, tag mask) narrowed to
+    the period and filter of `f` (a `queries.StatsFilter`), one way for every table."""
+    if f.month_from:
+        rows = rows.filter(month__gte=f.month_from)
+    if f.month_to:
+        rows = rows.filter(month__lte=f.month_to)
+    if f.bank_id is not None:
+        rows = rows.filter(bank_id=f.bank_id)
+    if f.guarantee_type:
+        rows = rows.filter(guarantee_type=f.guarantee_type)
+    if f.district_id is not None:
+        rows = rows.filter(district_id=f.district_id)
+    if f.industry_tag:
+        rows = rows.annotate(tag_hit=F("tag_mask").bitand(TAG_FILTERS[f.industry_tag])).filter(tag_hit__gt=0)
+    return rows
 HIGH_TECH_KIND = "high_tech"  # QualificationKind.code of 高新技术企业 (国科发火〔2016〕32号)
 CHUNK = 5000
 FACT_COLUMNS = ("filing_id", "enterprise_id", "bank_id", "district_id", "guarantee_type", "tag_mask",

@@ -132,17 +132,23 @@ def loans_added(filings: Sequence[Filing]) -> int:
     return len(new)
 
 
+def _locked_sets(keys: Sequence[SetKey]) -> dict[SetKey, EnterpriseSet]:
+    """The enterprise sets of `keys`, created empty when missing, locked in key order (two
+    transactions touching the same sets cannot deadlock)."""
+    EnterpriseSet.objects.bulk_create(
+        [EnterpriseSet(month=m, bank_id=b, guarantee_type=g, members=b"", high_tech=b"") for m, b, g in keys],
+        ignore_conflicts=True)
+    months = sorted({k[0] for k in keys})
+    return {(s.month, s.bank_id, s.guarantee_type): s for s in EnterpriseSet.objects.select_for_update()
+            .filter(month__in=months, bank_id__in={k[1] for k in keys}).order_by("month", "bank_id", "guarantee_type")}
+
+
 def _add_to_sets(additions: dict[SetKey, tuple[set[int], set[int]]]) -> None:
     """Add enterprises (and their high-tech subset) to the given sets, created when missing."""
     keys = sorted(additions)
     if not keys:
         return
-    EnterpriseSet.objects.bulk_create(
-        [EnterpriseSet(month=m, bank_id=b, guarantee_type=g, members=b"", high_tech=b"") for m, b, g in keys],
-        ignore_conflicts=True)
-    months = sorted({k[0] for k in keys})
-    rows = {(s.month, s.bank_id, s.guarantee_type): s for s in EnterpriseSet.objects.select_for_update()
-            .filter(month__in=months, bank_id__in={k[1] for k in keys}).order_by("month", "bank_id", "guarantee_type")}
+    rows = _locked_sets(keys)
     for key in keys:
         row = rows[key]
         joined, high_tech = additions[key]
@@ -235,12 +241,7 @@ def _refresh_sets(keys: Iterable[SetKey], enterprise_ids: Sequence[int]) -> None
                 if high_tech:
                     wanted[key][1].add(enterprise_id)
     affected = BitMap(enterprise_ids)
-    EnterpriseSet.objects.bulk_create(
-        [EnterpriseSet(month=m, bank_id=b, guarantee_type=g, members=b"", high_tech=b"") for m, b, g in keys],
-        ignore_conflicts=True)
-    months = sorted({k[0] for k in keys})
-    rows = {(s.month, s.bank_id, s.guarantee_type): s for s in EnterpriseSet.objects.select_for_update()
-            .filter(month__in=months, bank_id__in={k[1] for k in keys}).order_by("month", "bank_id", "guarantee_type")}
+    rows = _locked_sets(keys)
     for key in keys:
         row = rows[key]
         members, high_tech = wanted.get(key, (set(), set()))

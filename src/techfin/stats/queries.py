@@ -33,7 +33,7 @@ from techfin.domain import stats as rules
 from techfin.domain.policy import GuaranteeType
 from techfin.enterprises.models import District
 from techfin.stats import claims as claim_stats
-from techfin.stats.facts import TAG_FILTERS
+from techfin.stats.facts import TAG_FILTERS, narrowed
 from techfin.stats.maintenance import CELL_MEASURES, bitmap
 from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell
 
@@ -175,20 +175,7 @@ def may_see_statistics(user: Any) -> bool:
 
 def _cells(f: StatsFilter, *, force_enterprise_cells: bool = False) -> QuerySet[Any]:
     model = LoanCell if f.needs_enterprise_cells or force_enterprise_cells else BankMonthCell
-    cells = model.objects.all()
-    if f.month_from:
-        cells = cells.filter(month__gte=f.month_from)
-    if f.month_to:
-        cells = cells.filter(month__lte=f.month_to)
-    if f.bank_id is not None:
-        cells = cells.filter(bank_id=f.bank_id)
-    if f.guarantee_type:
-        cells = cells.filter(guarantee_type=f.guarantee_type)
-    if f.district_id is not None:
-        cells = cells.filter(district_id=f.district_id)
-    if f.industry_tag:
-        cells = cells.annotate(tag_hit=F("tag_mask").bitand(TAG_FILTERS[f.industry_tag])).filter(tag_hit__gt=0)
-    return cells
+    return narrowed(model.objects.all(), f)
 
 
 def _measures(row: dict[str, Any]) -> rules.Measures:
