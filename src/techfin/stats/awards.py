@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from techfin.domain import awards as rules
@@ -40,7 +41,11 @@ def bank_awards_for_year(year: int, versions: tuple[rules.AwardRules, ...] | Non
                             npl_ratio=row["npl_ratio"],
                             previous_loan_fen=_fen(before[key]["loan_amount"]) if key in before else 0)
              for key, row in now.items()]
-    version = rules.rules_for(year, versions)
+    found = versions if versions is not None else rules.load_award_rules()
+    if all(v.applies_from > year for v in found):
+        first = min(v.applies_from for v in found)
+        raise ValidationError({"year": [_("Awards are given from %(first)s on.") % {"first": first}]})
+    version = rules.rules_for(year, found)
     results = rules.bank_awards(banks, version)
     return {"year": year, "rules": version.name, "awards": [
         {"award": r.award, "name": str(AWARD_NAMES[r.award]),

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -71,7 +72,10 @@ def annual_report(year: int) -> AnnualReport:
         banks = stats_breakdown(this_year, "bank")
         districts = stats_breakdown(this_year, "district")
         industries = stats_breakdown(this_year, "industry_tag")
-        awards = bank_awards_for_year(year)
+        try:
+            awards = bank_awards_for_year(year)
+        except ValidationError:  # a year before the first award rules: no awards paragraph
+            awards = {"year": year, "rules": "", "awards": []}
     c, f = cumulative, figures
     paragraphs = [
         f"截至{year}年12月31日，资金池共为{c['enterprises']:,}家科技企业提供风险共担，撬动合作银行累计授信金额"
@@ -97,7 +101,8 @@ def annual_report(year: int) -> AnnualReport:
     if f["yoy_growth"] and f["yoy_growth"]["loan_amount"] is not None:
         paragraphs[1] = paragraphs[1][:-1] + f"，放款金额同比增长{pct(f['yoy_growth']['loan_amount'])}。"
     winners = [f"{a['name']}：{'、'.join(a['winners']) or '无'}" for a in awards["awards"]]
-    paragraphs.append(f"{year}年度合作银行评奖（规则 {awards['rules']}）：" + "；".join(winners) + "。")
+    if winners:
+        paragraphs.append(f"{year}年度合作银行评奖（规则 {awards['rules']}）：" + "；".join(winners) + "。")
     return AnnualReport(year, figures, cumulative, yearly, banks, districts, industries, awards, paragraphs)
 
 

@@ -139,12 +139,17 @@ def awards(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     errors: list[str] = []
     year = timezone.localdate().year - 1
+    result = None
     if request.GET.get("year"):
         try:
             year = parse_year(request.GET["year"])
         except ValidationError as exc:
             errors = exc.messages
-    return render(request, "stats/awards.html", {"year": year, "errors": errors, "result": bank_awards_for_year(year)})
+    try:
+        result = bank_awards_for_year(year)
+    except ValidationError as exc:  # a year before the first award rules
+        errors = exc.messages
+    return render(request, "stats/awards.html", {"year": year, "errors": errors, "result": result})
 
 
 @login_required
