@@ -13,7 +13,7 @@ import pytest
 from techfin.compensation import services
 from tests.compensation.conftest import bad_loan, fund, recommended, tianhe  # noqa: F401  (fixture)
 from tests.conftest import World
-from tests.e2e.test_roles import _login
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("var/screenshots")
@@ -29,7 +29,7 @@ def test_claim_split_queue_and_budgets(world: World, tianhe: Any, live_server: A
     queued = services.claim_approve(actor=world.users["supervisor"], claim=big, on=dt.date(2026, 3, 2))
     assert queued.status == "queued"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    _login(page, live_server, world.users["supervisor"].username)
+    log_in(page, live_server, world.users["supervisor"].username)
     for width in (1280, 820):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server.url}/claims/{paid.pk}/")

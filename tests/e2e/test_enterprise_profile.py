@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,17 +40,9 @@ def _profile(world: World) -> Any:
     return enterprise
 
 
-def _login(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("main button[type=submit]")
-    page.locator("[data-testid=home-title]").wait_for()
-
-
 def test_profile_chart_renders(world: World, live_server: Any, page: Any) -> None:
     enterprise = _profile(world)
-    _login(page, live_server, "t_manager")
+    log_in(page, live_server, "t_manager")
     page.goto(f"{live_server.url}/enterprises/{enterprise.pk}/?on=2026-06-30")
     assert page.locator("[data-testid=profile-title]").inner_text() == "广州黄埔芯片有限公司"
     canvas = page.locator("#indicator-chart canvas")
@@ -76,7 +69,7 @@ def test_profile_chart_renders(world: World, live_server: Any, page: Any) -> Non
 
 
 def test_registry_search_by_pinyin_initials(world: World, live_server: Any, page: Any) -> None:
-    _login(page, live_server, "t_manager")
+    log_in(page, live_server, "t_manager")
     page.goto(f"{live_server.url}/enterprises/")
     assert page.locator("#enterprise-table tbody tr").count() == 2
     with page.expect_response(lambda r: "/enterprises/?" in r.url and r.request.headers.get("hx-request") == "true"):

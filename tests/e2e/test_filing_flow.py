@@ -13,7 +13,8 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import World
-from tests.e2e.test_roles import SHOTS, _login
+from tests.e2e.browser import log_in
+from tests.e2e.test_roles import SHOTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,7 @@ def test_bank_files_a_loan_and_a_batch(eligible_world: World, live_server: Any, 
     settings.MEDIA_ROOT = tmp_path
     w = eligible_world
     day = timezone.localdate() - dt.timedelta(days=3)
-    _login(page, live_server, "t_bank")
+    log_in(page, live_server, "t_bank")
     page.locator("[data-testid=home-title]").wait_for()
     page.goto(f"{live_server.url}/filings/new/")
     page.fill("input[name=contract_no]", "WEB-001")
@@ -94,7 +95,7 @@ def test_manager_reviews_a_filing_with_warnings(eligible_world: World, live_serv
     day = timezone.localdate() - dt.timedelta(days=3)
     file_loans(actor=None, bank=w.bank_a, rows=[loan("REV-1", w.ent_huangpu.uscc, enterprise_name="黄埔芯片",
                                                      disbursed_on=day, maturity_on=day + dt.timedelta(days=300))])
-    _login(page, live_server, "t_manager")
+    log_in(page, live_server, "t_manager")
     page.locator("[data-testid=home-title]").wait_for()
     page.goto(f"{live_server.url}/filings/review/")
     page.click("text=REV-1")

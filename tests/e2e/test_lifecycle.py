@@ -15,8 +15,9 @@ from techfin.filings.models import Filing, FilingBatch
 from techfin.filings.reminders import status_reminders_send
 from techfin.filings.services import file_loans
 from tests.conftest import World
+from tests.e2e.browser import log_in
 from tests.e2e.test_filing_flow import eligible_world  # noqa: F401  (fixture)
-from tests.e2e.test_roles import SHOTS, _login
+from tests.e2e.test_roles import SHOTS
 from tests.filings.conftest import TODAY, loan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,7 +36,7 @@ def _shoot(page: Any, name: str) -> None:
 
 def _switch(page: Any, live_server: Any, username: str) -> None:
     page.context.clear_cookies()
-    _login(page, live_server, username)
+    log_in(page, live_server, username)
     page.locator("[data-testid=home-title]").wait_for()
 
 

@@ -13,7 +13,7 @@ import pytest
 from techfin.compensation import recoveries, services
 from tests.compensation.conftest import D, bad_loan, fund, recommended, tianhe  # noqa: F401  (fixture)
 from tests.conftest import World
-from tests.e2e.test_roles import _login
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SHOTS = Path("var/screenshots")
@@ -39,7 +39,7 @@ def test_recovery_split_transfer_and_risk_page(world: World, tianhe: Any, live_s
     held = services.claim_approve(actor=world.users["supervisor"], claim=held, on=dt.date(2026, 3, 2))
     assert held.hold_reason
     SHOTS.mkdir(parents=True, exist_ok=True)
-    _login(page, live_server, world.users["manager"].username)
+    log_in(page, live_server, world.users["manager"].username)
     for width in (1280, 820):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{live_server.url}/claims/recoveries/{second.pk}/")

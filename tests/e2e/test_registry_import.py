@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
-from tests.e2e.test_roles import _login
+from tests.e2e.browser import log_in
 from tests.enterprises.test_import import ENTERPRISE_HEADERS, NEW_A, NEW_B, enterprise_row, xlsx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,7 @@ def _shoot(page: Any, name: str) -> None:
 def test_manager_imports_a_file_and_reads_the_report(world: World, live_server: Any, page: Any,
                                                       settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
-    _login(page, live_server, world.users["manager"].username)
+    log_in(page, live_server, world.users["manager"].username)
     page.goto(f"{live_server.url}/enterprises/")
     page.click("[data-testid=import-button]")
     page.wait_for_selector("[data-testid=import-templates]")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import World
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,16 +28,9 @@ HOME_TITLES = {
 }
 
 
-def _login(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("main button[type=submit]")
-
-
 @pytest.mark.parametrize("role", list(HOME_TITLES))
 def test_each_role_signs_in_and_sees_its_home(role: str, world: World, live_server: Any, page: Any) -> None:
-    _login(page, live_server, world.users[role].username)
+    log_in(page, live_server, world.users[role].username)
     title = page.locator("[data-testid=home-title]")
     title.wait_for()
     assert title.inner_text() == HOME_TITLES[role]
@@ -64,7 +58,7 @@ def test_wrong_password_is_refused(world: World, live_server: Any, page: Any) ->
 
 
 def test_language_switch_and_htmx_filter(world: World, live_server: Any, page: Any) -> None:
-    _login(page, live_server, "t_manager")
+    log_in(page, live_server, "t_manager")
     page.locator("[data-testid=home-title]").wait_for()
     page.click("button[name=language][value=en]")
     page.locator("[data-testid=home-title]").wait_for()
@@ -80,7 +74,7 @@ def test_language_switch_and_htmx_filter(world: World, live_server: Any, page: A
 
 
 def test_bank_officer_sees_not_found_for_another_bank(world: World, live_server: Any, page: Any) -> None:
-    _login(page, live_server, "t_bank")
+    log_in(page, live_server, "t_bank")
     page.locator("[data-testid=home-title]").wait_for()
     response = page.goto(f"{live_server.url}/banks/{world.bank_b.pk}/")
     assert response is not None and response.status == 404

@@ -10,19 +10,12 @@ from typing import Any
 import openpyxl
 import pytest
 
+from tests.e2e.browser import log_in
 from tests.stats.conftest import compensated, loaded, pool  # noqa: F401  (the statistics test pool)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path("var/screenshots")
-
-
-def _login(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("main button[type=submit]")
-    page.locator("[data-testid=home-title]").wait_for()
 
 
 def _card(page: Any, key: str) -> str:
@@ -32,7 +25,7 @@ def _card(page: Any, key: str) -> str:
 def test_dashboard_filters_tables_and_export(compensated: Any, live_server: Any, page: Any,  # noqa: F811
                                             tmp_path: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    _login(page, live_server, "t_manager")
+    log_in(page, live_server, "t_manager")
     page.goto(f"{live_server.url}/stats/?to=2025-05")
     page.wait_for_selector("body[data-stats-ready]")
     assert _card(page, "loans") == "11"
@@ -67,7 +60,7 @@ def test_dashboard_filters_tables_and_export(compensated: Any, live_server: Any,
 
 
 def test_bank_officer_sees_its_bank_beside_the_pool(compensated: Any, live_server: Any, page: Any) -> None:  # noqa: F811
-    _login(page, live_server, "t_bank")
+    log_in(page, live_server, "t_bank")
     page.goto(f"{live_server.url}/stats/?to=2025-05")
     page.wait_for_selector("body[data-stats-ready]")
     assert page.locator("select[name=bank]").is_disabled()

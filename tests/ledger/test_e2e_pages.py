@@ -12,6 +12,7 @@ import pytest
 from techfin.ledger import services
 from techfin.ledger.models import Transfer, TransferKind
 from tests.conftest import World
+from tests.e2e.browser import log_in
 from tests.ledger.conftest import D, open_books
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,14 +44,6 @@ def _story(world: World) -> None:
                      booked_on=on + dt.timedelta(days=101))
 
 
-def _login(page: Any, live_server: Any, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw")
-    page.click("main button[type=submit]")
-    page.locator("[data-testid=home-title]").wait_for()
-
-
 def _shoot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 800})
@@ -64,7 +57,7 @@ def _shoot(page: Any, name: str) -> None:
 
 def test_manager_reads_accounts_statement_and_transfer(world: World, live_server: Any, page: Any) -> None:
     _story(world)
-    _login(page, live_server, "t_manager")
+    log_in(page, live_server, "t_manager")
     page.goto(f"{live_server.url}/ledger/accounts/")
     assert page.locator("[data-testid=account-table] tbody tr").count() == 8
     _shoot(page, "ledger-accounts")
@@ -82,7 +75,7 @@ def test_manager_reads_accounts_statement_and_transfer(world: World, live_server
 
 def test_bank_officer_sees_its_own_account(world: World, live_server: Any, page: Any) -> None:
     _story(world)
-    _login(page, live_server, "t_bank")
+    log_in(page, live_server, "t_bank")
     page.goto(f"{live_server.url}/ledger/accounts/")
     assert page.locator("[data-testid=account-table] tbody tr").count() == 1
     page.click("text=中国工商银行广州分行")

@@ -46,15 +46,22 @@ TAG_FILTERS = {
 }
 
 
-def narrowed(rows: QuerySet[Any], f: Any) -> QuerySet[Any]:
-    """`rows` (cells or claim facts: month, bank, guarantee type, district, tag mask) narrowed to
-    the period and filter of `f` (a `queries.StatsFilter`), one way for every table."""
+def in_period_and_bank(rows: QuerySet[Any], f: Any) -> QuerySet[Any]:
+    """`rows` (any summary table keyed by month and bank) of the period and bank of `f` (a
+    `queries.StatsFilter`)."""
     if f.month_from:
         rows = rows.filter(month__gte=f.month_from)
     if f.month_to:
         rows = rows.filter(month__lte=f.month_to)
     if f.bank_id is not None:
         rows = rows.filter(bank_id=f.bank_id)
+    return rows
+
+
+def narrowed(rows: QuerySet[Any], f: Any) -> QuerySet[Any]:
+    """`rows` (cells or claim facts: month, bank, guarantee type, district, tag mask) narrowed to
+    the period and filter of `f` (a `queries.StatsFilter`), one way for every table."""
+    rows = in_period_and_bank(rows, f)
     if f.guarantee_type:
         rows = rows.filter(guarantee_type=f.guarantee_type)
     if f.district_id is not None:

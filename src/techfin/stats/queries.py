@@ -33,7 +33,7 @@ from techfin.domain import stats as rules
 from techfin.domain.policy import GuaranteeType
 from techfin.enterprises.models import District
 from techfin.stats import claims as claim_stats
-from techfin.stats.facts import TAG_FILTERS, narrowed
+from techfin.stats.facts import TAG_FILTERS, in_period_and_bank, narrowed
 from techfin.stats.maintenance import CELL_MEASURES, bitmap
 from techfin.stats.models import ALL_TYPES, BankMonthCell, EnterpriseGroup, EnterpriseSet, LoanCell
 
@@ -269,15 +269,9 @@ def _set_rows(f: StatsFilter, types: set[str] | None) -> list[SetRow]:
     """The enterprise sets of the period and bank, deserialized: of the guarantee `types` (None:
     every row), or, within `shared_reads()`, every row once for all the questions."""
     def load(types: set[str] | None) -> list[SetRow]:
-        sets = EnterpriseSet.objects.all()
+        sets = in_period_and_bank(EnterpriseSet.objects.all(), f)
         if types is not None:
             sets = sets.filter(guarantee_type__in=types)
-        if f.month_from:
-            sets = sets.filter(month__gte=f.month_from)
-        if f.month_to:
-            sets = sets.filter(month__lte=f.month_to)
-        if f.bank_id is not None:
-            sets = sets.filter(bank_id=f.bank_id)
         sql, params = sets.values_list("month", "bank_id", "guarantee_type", "members", "high_tech").order_by(
         ).query.sql_with_params()
         connection = transaction.get_connection()
