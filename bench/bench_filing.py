@@ -29,6 +29,9 @@ It refuses a database that already has filings. Use a scratch database:
   psql -h 127.0.0.1 -U postgres -c 'drop database tf_bench'
 
 ``--profile FILE`` writes a cProfile of the import (read it with ``python -m pstats FILE``).
+``--what-if no-audit,no-stats`` replaces the filing service's audit events and/or its statistics
+hook by no-ops for this run only: not a mode of the platform, an experiment showing what the rest
+of the import costs (bench/RESULTS.md, "What 10,000 rows a second would take").
 """
 
 from __future__ import annotations
@@ -269,6 +272,7 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=20251101)
     parser.add_argument("--profile", help="write a cProfile of the import to this file")
+    parser.add_argument("--what-if", default="", help="comma-separated: no-audit, no-stats (an experiment)")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "techfin.settings")
@@ -282,6 +286,18 @@ def main() -> None:
     from techfin.audit.models import AuditEvent
     from techfin.audit.services import verify_chain
     from techfin.filings.models import Filing, FilingStatus
+
+    what_if = {w for w in args.what_if.split(",") if w}
+    if what_if - {"no-audit", "no-stats"}:
+        sys.exit(f"unknown --what-if: {', '.join(sorted(what_if - {'no-audit', 'no-stats'}))}")
+    if what_if:
+        from techfin.filings import services as filing_services
+
+        if "no-audit" in what_if:
+            filing_services.record_events = lambda **_kwargs: 0  # type: ignore[assignment]
+        if "no-stats" in what_if:
+            filing_services.loans_changed = lambda *_args, **_kwargs: None  # type: ignore[assignment]
+        print(f"WHAT-IF EXPERIMENT, not the platform: {', '.join(sorted(what_if))}")
 
     call_command("migrate", verbosity=0)
     if Filing.objects.exists():
@@ -332,8 +348,9 @@ def main() -> None:
     print(f"ratio import / baseline: {wall / base_wall:.2f}x wall, {cpu / base_cpu:.2f}x CPU")
     target = "met" if args.rows / wall >= 10_000 and wall / base_wall <= 3 else "MISSED"
     print(f"target (>= 10,000 rows/s and <= 3x the baseline): {target}")
-    checked, problem = verify_chain()
-    print(f"audit chain: {checked:,} events verified, {'intact' if problem is None else problem}")
+    if "no-audit" not in what_if:
+        checked, problem = verify_chain()
+        print(f"audit chain: {checked:,} events verified, {'intact' if problem is None else problem}")
     os.remove(path)
     os.rmdir(directory)
 
