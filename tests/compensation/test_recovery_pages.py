@@ -48,7 +48,9 @@ def test_recovery_and_transfer_through_the_pages(world: World, client: Any) -> N
     assert "50.01" in detail and "40.00" in detail and "CITY-2026" in detail and "DIST-440112-2026" in detail
     assert 'data-testid="confirm"' not in detail  # the bank does not confirm its own report
     manager = _as(client, world, "manager")
-    assert 'data-testid="confirm"' in manager.get(reverse("recovery-detail", args=[recovery.pk])).content.decode()
+    to_decide = manager.get(reverse("recovery-detail", args=[recovery.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'data-testid="confirm"' in to_decide.content.decode()
+    assert "理由（退回时必填）" in to_decide.content.decode()  # a recovery is sent back, not 不予核准
     manager.post(reverse("recovery-action", args=[recovery.pk, "confirm"]))
     recovery.refresh_from_db()
     assert recovery.status == "confirmed"

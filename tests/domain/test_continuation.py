@@ -100,6 +100,22 @@ def test_the_rate_ceiling_of_a_rule_set_that_has_one() -> None:
     assert codes(ask=replace(ASK, new_rate=base + Decimal("1.51")), ctx=ctx) == {"continuation.rate_above_ceiling"}
 
 
+def test_without_a_ceiling_an_implausible_renewed_rate_waits_for_review() -> None:
+    # As for a new filing (法释〔2020〕17号 art. 25): over four times the 1-year LPR on the day the
+    # continuation starts, or under 1% (a fraction typed for a percentage), the renewal is held.
+    lpr = load_lpr_table()
+    ctx = replace(CTX, lpr=lpr)
+    line = lpr.rate_on(LOAN.maturity_on, "1y") * 4
+    assert codes(ask=replace(ASK, new_rate=line), ctx=ctx) == set()
+    high = validate_continuation(LOAN, replace(ASK, new_rate=line + Decimal("0.01")), ctx)
+    assert high.codes == ("continuation.rate_above_four_lpr",) and high.status == "review" and high.accepted
+    assert high.warnings[0].column == "new_rate" and "延续起始日" in high.warnings[0].message_zh
+    assert high.warnings[0].detail["line"] == line
+    fraction = validate_continuation(LOAN, replace(ASK, new_rate=Decimal("0.032")), ctx)
+    assert fraction.codes == ("continuation.rate_looks_like_fraction",) and fraction.status == "review"
+    assert "延续年利率" in fraction.warnings[0].message_zh
+
+
 def test_loan_state_bank_and_contract() -> None:
     assert codes(replace(LOAN, loan_status="settled", outstanding_principal=Decimal(0))) >= {"continuation.loan_settled"}
     assert codes(replace(LOAN, loan_status="non_performing")) == {"continuation.loan_non_performing"}

@@ -28,7 +28,7 @@ def _table_names(html: str) -> list[str]:
 
 
 def test_profile_shows_every_section(software: Enterprise, world: World, client: Any) -> None:
-    add_report(software, 2025, "self_reported", D(2026, 3, 1), revenue="32000000", tech_staff=41)
+    add_report(software, 2025, "self_reported", D(2026, 3, 1), revenue="32000000", tech_staff=41, employees=120)
     services.risk_event_create(actor=None, enterprise=software, kind="abnormal_operations",
                                source="market_regulator", start_on=D(2024, 1, 5), end_on=D(2024, 3, 1))
     client.force_login(world.users["manager"])
@@ -48,6 +48,10 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
     assert "按《中小企业划型标准规定》(工信部联企业〔2011〕300号)第四条第（十二）项（软件和信息技术服务业），划为中型企业" in html
     # The used revenue is the tax figure; the declared one is shown as superseded, on demand.
     assert "30,000,000.00" in html and "<s>32,000,000.00</s>" in html
+    # The declared headcount equals the tax figure: it confirms the value, it is not "superseded".
+    employees_row = html.split("<th>职工总数</th>", 1)[1].split("</tr>", 1)[0]
+    assert "<s>" not in employees_row and "superseded" not in employees_row
+    assert "同值来源：" in employees_row and "企业自报 · 2026-03-01" in employees_row
     assert "GR202444001234" in html
     assert 'data-testid="profile-loans"' in html  # the pool registers its loans section
     english = client.get(reverse("enterprise-detail", args=[software.pk]) + "?on=2026-06-30",

@@ -48,6 +48,7 @@ from techfin.domain.policy import (
     PoolPolicy,
     Severity,
     add_months,
+    rate_implausible,
 )
 from techfin.domain.reasons import DetailValue
 
@@ -264,6 +265,12 @@ def validate_continuation(loan: ContinuedLoan, request: ContinuationRequest,
             ceiling_problem = _rate_ceiling(rate, maturity, policy, ctx.lpr)
             if ceiling_problem is not None:
                 add(ceiling_problem)
+        else:  # no ceiling in the rule set: held for review only when the rate cannot be meant
+            implausible = rate_implausible(rate, maturity, ctx.lpr, prefix="continuation", column="new_rate",
+                                           rate_zh="延续年利率", rate_en="the renewed annual rate",
+                                           day_zh="延续起始日", day_en="the day the continuation starts")
+            if implausible is not None:
+                add(implausible)
 
     # The contract number.
     if request.new_contract_no and ctx.contract_taken:

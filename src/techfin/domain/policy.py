@@ -949,7 +949,7 @@ def validate_filing(row: FilingInput, ctx: FilingContext) -> FilingVerdict:
             if ceiling_problem is not None:
                 add(ceiling_problem)
         else:
-            implausible = _rate_implausible(rate, disbursed, ctx.lpr)
+            implausible = rate_implausible(rate, disbursed, ctx.lpr)
             if implausible is not None:
                 add(implausible)
 
@@ -1104,24 +1104,29 @@ RATE_FRACTION_BELOW = Decimal("1")
 RATE_LPR_MULTIPLE = Decimal("4")
 
 
-def _rate_implausible(rate: Decimal, disbursed: date | None, lpr: LprTable | None) -> FilingReason | None:
+def rate_implausible(rate: Decimal, on: date | None, lpr: LprTable | None, *, prefix: str = "filing",
+                     column: str = "annual_rate", rate_zh: str = "年利率", rate_en: str = "annual rate",
+                     day_zh: str = "放款日", day_en: str = "the disbursement date") -> FilingReason | None:
+    """A warning for a rate that cannot be meant (see above), or None: under 1%, or above four
+    times the 1-year LPR in force on `on`. The filing and the continuation (项目延续) each name
+    their own rate and day (a continuation's rate is judged on the day it starts)."""
     if rate < RATE_FRACTION_BELOW:
-        return _problem("filing.rate_looks_like_fraction", "annual_rate",
-                        f"年利率{rate}%低于1%，请确认是否误将小数填为百分数（如3.5%应填3.5，而非0.035）",
-                        f"annual rate {rate}% is under 1%: is it a fraction typed for a percentage "
+        return _problem(f"{prefix}.rate_looks_like_fraction", column,
+                        f"{rate_zh}{rate}%低于1%，请确认是否误将小数填为百分数（如3.5%应填3.5，而非0.035）",
+                        f"{rate_en} {rate}% is under 1%: is it a fraction typed for a percentage "
                         f"(3.5% is written 3.5, not 0.035)?",
-                        {"annual_rate": rate}, Severity.WARNING)
-    if lpr is None or disbursed is None or disbursed < lpr.fixings[0].published_on:
+                        {column: rate}, Severity.WARNING)
+    if lpr is None or on is None or on < lpr.fixings[0].published_on:
         return None
-    base = lpr.rate_on(disbursed, "1y")
+    base = lpr.rate_on(on, "1y")
     line = base * RATE_LPR_MULTIPLE
     if rate <= line:
         return None
-    return _problem("filing.rate_above_four_lpr", "annual_rate",
-                    f"年利率{rate}%超过放款日1年期LPR {base}%的四倍（{line}%，法释〔2020〕17号第二十五条），请核实",
-                    f"annual rate {rate}% is above four times the 1-year LPR of {base}% on the disbursement date "
+    return _problem(f"{prefix}.rate_above_four_lpr", column,
+                    f"{rate_zh}{rate}%超过{day_zh}1年期LPR {base}%的四倍（{line}%，法释〔2020〕17号第二十五条），请核实",
+                    f"{rate_en} {rate}% is above four times the 1-year LPR of {base}% on {day_en} "
                     f"({line}%, the judicial protection line of 法释〔2020〕17号 art. 25): please check",
-                    {"annual_rate": rate, "lpr_1y": base, "line": line}, Severity.WARNING)
+                    {column: rate, "lpr_1y": base, "line": line}, Severity.WARNING)
 
 
 def _third_party(row: FilingInput, mode: str, rule: ModeRule | None, policy: PoolPolicy | None,

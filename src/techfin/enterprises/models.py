@@ -401,7 +401,7 @@ class RiskKind(models.TextChoices):
 
 
 class RiskSource(models.TextChoices):
-    COURT = "court", _("People's court (enforcement information)")  # 人民法院 / 中国执行信息公开网
+    COURT = "court", _("People's court")  # 人民法院: judgments (裁判文书网) and enforcement (中国执行信息公开网)
     MARKET_REGULATOR = "market_regulator", _("Market regulator (credit publicity system)")  # 市场监管
     CREDIT_CHINA = "credit_china", _("Credit China")  # 信用中国
     TAX = "tax", _("Tax authority")  # 税务

@@ -72,7 +72,8 @@ class Cell:
     source: str
     obtained_on: dt.date
     why: str
-    superseded: list[dict[str, Any]] = field(default_factory=list)
+    superseded: list[dict[str, Any]] = field(default_factory=list)  # other values, not used
+    agreeing: list[dict[str, Any]] = field(default_factory=list)  # other records giving the same value
 
 
 @dataclass
@@ -148,14 +149,18 @@ def _indicator_table(inputs: Inputs) -> tuple[list[int], list[IndicatorRow]]:
             if resolution is None:
                 cells.append(None)
                 continue
-            cells.append(Cell(
-                value=format_value(indicator, resolution.value),
-                source=_source_label(resolution.used.source), obtained_on=resolution.used.obtained_on,
-                why=_why_used(resolution),
-                superseded=[{"value": format_value(indicator, item.item.value),
-                             "source": _source_label(item.item.source), "obtained_on": item.item.obtained_on,
-                             "why": _why_superseded(item.why, resolution.used)} for item in resolution.superseded],
-            ))
+            # A record giving the very value used confirms it: shown apart, not struck out as superseded.
+            cell = Cell(value=format_value(indicator, resolution.value),
+                        source=_source_label(resolution.used.source), obtained_on=resolution.used.obtained_on,
+                        why=_why_used(resolution))
+            for item in resolution.superseded:
+                other = {"value": format_value(indicator, item.item.value),
+                         "source": _source_label(item.item.source), "obtained_on": item.item.obtained_on}
+                if item.item.value == resolution.value:
+                    cell.agreeing.append(other)
+                else:
+                    cell.superseded.append({**other, "why": _why_superseded(item.why, resolution.used)})
+            cells.append(cell)
         if any(cells):
             rows.append(IndicatorRow(indicator, cells))
     return years, rows
