@@ -22,6 +22,7 @@ def test_the_audit_log_has_no_redundant_index() -> None:
                       if (info["index"] or info["unique"]) and not info["primary_key"])
     assert indexes == Counter({
         (("object_type", "object_id", "seq"), False): 1,  # an object's history; object_type alone
+        (("parent_type", "parent_id", "seq"), False): 1,  # its children's events (history_for's OR)
         (("actor_id",), False): 1,  # a user's deletion is refused while events name them (PROTECT)
         (("hash",), True): 1,  # no LIKE twin on PostgreSQL
     })
