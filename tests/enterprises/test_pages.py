@@ -51,7 +51,7 @@ def test_profile_shows_every_section(software: Enterprise, world: World, client:
     # The declared headcount equals the tax figure: it confirms the value, it is not "superseded".
     employees_row = html.split("<th>职工总数</th>", 1)[1].split("</tr>", 1)[0]
     assert "<s>" not in employees_row and "superseded" not in employees_row
-    assert "同值来源：" in employees_row and "企业自报 · 2026-03-01" in employees_row
+    assert "同值来源： 企业自报</small>" in employees_row and 'title="企业自报 · 2026-03-01"' in employees_row
     assert "GR202444001234" in html
     assert 'data-testid="profile-loans"' in html  # the pool registers its loans section
     english = client.get(reverse("enterprise-detail", args=[software.pk]) + "?on=2026-06-30",
