@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,29 @@ def test_a_messy_bank_file_is_read_checked_and_reported(eligible: Any, settings:
     assert sheet.cell(row=6, column=error_col).value and "统一社会信用代码" in sheet.cell(row=6, column=error_col).value
     assert "放款金额" in sheet.cell(row=7, column=error_col).value
     assert sheet.cell(row=3, column=error_col).value in (None, "")
+
+
+def test_a_rate_column_formatted_as_percentages_is_filed_as_shown(eligible: Any, settings: Any,
+                                                                 tmp_path: Path) -> None:
+    # Banks often keep the rate as an Excel percentage: the cell shows 3.45% and stores 0.0345.
+    settings.MEDIA_ROOT = tmp_path
+    w = eligible
+    hp, ns = w.ent_huangpu, w.ent_nansha
+    book = openpyxl.load_workbook(io.BytesIO(bank_file([
+        [1, "HT-101", hp.uscc, hp.name, 3000000, 3000000, "2025-06-01", "2026-05-31", 0.0345, "信用", "否"],
+        [2, "HT-102", ns.uscc, ns.name, 2000000, 2000000, "2025-06-02", "2026-06-01", 0.0345, "信用", "否"],
+    ])))
+    book.active["I3"].number_format = "0.00%"  # row 3: HT-101's rate; HT-102's stays a plain number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    batch = batch_create(actor=None, bank=w.bank_a, content=buffer.getvalue(), filename="rates.xlsx",
+                         run_in_background=False)
+    batch_process(batch, today=TODAY)
+    shown = Filing.objects.get(contract_no="HT-101")
+    assert shown.annual_rate == Decimal("3.45") and shown.status == "accepted" and shown.problems == []
+    typed = Filing.objects.get(contract_no="HT-102")  # 0.0345 typed: a fraction? the fund manager asks
+    assert typed.annual_rate == Decimal("0.0345") and typed.status == "submitted"
+    assert [p["code"] for p in typed.problems] == ["filing.rate_looks_like_fraction"]
 
 
 def test_the_same_file_twice_changes_nothing(eligible: Any, settings: Any, tmp_path: Path) -> None:

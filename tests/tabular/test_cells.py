@@ -156,6 +156,15 @@ def test_percent(raw: Any, expected: str) -> None:
     assert cells.percent(raw) == Decimal(expected)
 
 
+@pytest.mark.parametrize(("shown", "expected"), [(0.0345, "3.45"), (0.035, "3.5"), (0.3, "30"), (1, "100"),
+                                                (0.12345, "12.345")])
+def test_a_cell_shown_as_a_percentage_reads_as_the_percentage_shown(shown: float, expected: str) -> None:
+    value = cells.percent(cells.Percentage(shown))
+    assert value == Decimal(expected) and str(value) == expected
+    assert cells.percent(shown) == Decimal(repr(shown)) if isinstance(shown, float) else True  # not styled: as typed
+    assert cells.money(cells.Percentage(2.5)) == Decimal("2.50")  # to other parsers it is the number
+
+
 def test_percent_refuses_text() -> None:
     assert error_of(cells.percent, "三点五").code == "number.format"
 

@@ -66,6 +66,65 @@ def test_xlsx_values_arrive_typed() -> None:
     assert row.values["third_party"] is None  # blank optional cell
 
 
+def _rates_styled(data: bytes, formats: dict[str, str]) -> bytes:
+    """The workbook with number formats set on cells (openpyxl)."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    for ref, number_format in formats.items():
+        workbook.active[ref].number_format = number_format
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_rate_cell_shown_as_a_percentage_reads_as_shown() -> None:
+    # Excel stores 3.45% as 0.0345; calamine gives only that value, the reader finds the format.
+    rate = LOAN_SPEC.columns.index(next(c for c in LOAN_SPEC.columns if c.key == "annual_rate"))
+    letter = column_letter(rate)
+    share = column_letter(rate + 5)  # third_party_share
+    rows = [HEADERS, loan_row("A", annual_rate=0.0345), loan_row("B", annual_rate=0.04),
+            loan_row("C", annual_rate=3.45), loan_row("D", annual_rate=3.2),
+            loan_row("E", annual_rate=0.035, third_party="某担保公司", third_party_share=0.3),
+            loan_row("F", annual_rate=0.0345, credit_amount=0.5), loan_row("G", annual_rate=0.0345)]
+    data = _rates_styled(xlsx_bytes(rows), {
+        f"{letter}2": "0.00%", f"{letter}3": "0%", f"{letter}5": '0.00"%"',  # quoted: a literal %, not a percentage
+        f"{letter}6": "0.0%;[Red]-0.0%", f"{share}6": "0%", f"{column_letter(4)}7": "0.00%", f"{letter}8": "0.00%",
+    })
+    found = {row.values["contract_no"]: row for row in parse(data).read_all()}
+    assert found["A"].values["annual_rate"] == Decimal("3.45")
+    assert found["B"].values["annual_rate"] == Decimal("4")
+    assert found["C"].values["annual_rate"] == Decimal("3.45")  # a number in a General cell, as typed
+    assert found["D"].values["annual_rate"] == Decimal("3.2")  # shown "3.20%" by a quoted %: the number
+    assert found["E"].values["annual_rate"] == Decimal("3.5") and found["E"].values["third_party_share"] == 30
+    # Row 7's rate is in a General cell: 0.0345 stays 0.0345 (the filing rules then ask); the
+    # credit amount styled as a percentage is still the amount (only percentage columns convert).
+    assert found["F"].values["annual_rate"] == Decimal("0.0345")
+    assert found["F"].values["credit_amount"] == Decimal("0.50")
+    # The same raw number, styled again after an unstyled one: each cell read as what it shows.
+    assert found["G"].values["annual_rate"] == Decimal("3.45")
+
+
+def test_percentage_cells_written_by_xlsxwriter() -> None:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer)
+    sheet = workbook.add_worksheet("贷款")
+    percent = workbook.add_format({"num_format": "0.00%"})
+    for col, header in enumerate(HEADERS):
+        sheet.write(0, col, header)
+    rate = [c.key for c in LOAN_SPEC.columns].index("annual_rate")
+    for r, contract in enumerate(("A", "B"), start=1):
+        for col, value in enumerate(loan_row(contract)):
+            if value is not None:
+                sheet.write(r, col, value)
+    sheet.write_number(1, rate, 0.0365, percent)
+    workbook.close()
+    found = {row.values["contract_no"]: row.values["annual_rate"] for row in parse(buffer.getvalue()).read_all()}
+    assert found == {"A": Decimal("3.65"), "B": Decimal("3.45")}
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030", "gbk"])
 def test_csv_encodings(encoding: str) -> None:
     # Chinese Excel's "CSV (逗号分隔)" is GBK/GB18030; "CSV UTF-8" has a BOM; scripts write plain UTF-8.

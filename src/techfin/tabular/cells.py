@@ -294,7 +294,28 @@ def _integer(value: Any) -> int:
 integer = CellParser(_integer, "integer", "整数，如 120", "whole number, e.g. 120")
 
 
+class Percentage(float):
+    """A number from a cell Excel shows as a percentage: 0.0345 shown as 3.45% (the reader finds
+    the cell's format; calamine gives only the value). To every other parser it is the number.
+
+    It never equals a plain number: the importer memoises a column's parsed cells by raw value,
+    and 0.0345 typed must not be answered with what 0.0345 shown as 3.45% parsed to."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Percentage and float(self) == float(other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((Percentage, float(self)))
+
+
 def _percent(value: Any) -> Decimal:
+    if value.__class__ is Percentage:
+        return (_exact_decimal(float(value)) * 100).normalize() + 0  # 0.0345 → 3.45 (+0: no exponent)
     if isinstance(value, str):
         cleaned = fold(value)
         if cleaned.endswith("%"):
@@ -309,11 +330,10 @@ percent = CellParser(
     "百分数，填数字，如 3.5 或 3.5% 表示 3.5%",
     "percentage points, e.g. 3.5 or 3.5% for 3.5%",
 )
-"""Percentage points as written: ``3.5``, ``"3.5%"`` and ``"３.５"`` all give ``Decimal("3.5")``.
-
-A cell formatted as a percentage in Excel stores a fraction (3.5% is 0.035), and calamine does
-not report the format, so such a cell reads as 0.035; give the column a ``bounded`` minimum so
-that a fraction is refused instead of being taken as 0.035%."""
+"""Percentage points as written: ``3.5``, ``"3.5%"`` and ``"３.５"`` all give ``Decimal("3.5")``,
+and so does a cell Excel shows as ``3.50%`` (it stores 0.035; the xlsx reader hands it over as
+a `Percentage`). A fraction typed into a cell not styled as a percentage stays the number typed:
+the rules that read the column decide whether 0.035 can be meant."""
 
 
 def _number_text(number: Any) -> str:

@@ -19,6 +19,9 @@ python-calamine facts this module relies on (0.9): ``iter_rows`` yields a row fo
 row from row 1 (leading empty rows padded), but each row starts at the sheet's first used
 column (``sheet.start[1]``); ``merged_cell_ranges`` gives 0-based ``((r0, c0), (r1, c1))``
 for xlsx and xls and ``None`` for ods; only the top-left cell of a merged range has a value.
+calamine does not report number formats: a cell Excel shows as ``3.45%`` reads as ``0.0345``.
+For xlsx, the cells styled as a percentage are found in the file itself (`percent_cells`) and
+handed over as `Percentage`, which the ``percent`` parser reads as the percentage shown.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import csv
 import difflib
 import io
 import os
+import re
 import zipfile
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,7 +41,7 @@ from typing import IO, Any
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from techfin.tabular.cells import is_blank, show
+from techfin.tabular.cells import Percentage, is_blank, show
 from techfin.tabular.spec import TemplateSpec, header_unit, normalise_header
 
 ERROR_HEADER = "错误 / Errors"
@@ -363,6 +368,7 @@ class _Candidate:
     offset: int
     sheet: str | None
     merged: list[tuple[tuple[int, int], tuple[int, int]]] | None
+    percent: dict[int, set[int]] = field(default_factory=dict)  # row → columns styled as a percentage
 
 
 def _locate(spec: TemplateSpec, rows: Iterator[list[Any]], offset: int, sheet: str | None,
@@ -447,8 +453,79 @@ def _open_workbook(source: Source, spec: TemplateSpec, sheet: str | None) -> Tab
         format=source.format, sheet=best.sheet, header_row=best.header_index + 1, header=best.match,
         merged_cells_known=best.merged is not None,
     )
+    if source.format is SourceFormat.XLSX and best.sheet is not None:
+        best.percent = percent_cells(source.data, best.sheet)
     rows = _data_rows(best, layout)
     return Table(source, layout, list(best.match.issues), best.offset, rows)
+
+
+# --- cells styled as a percentage (xlsx) --------------------------------------------------
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+# Built-in number formats 9 (0%) and 10 (0.00%): ECMA-376 Part 1, §18.8.30 (numFmt).
+_BUILTIN_PERCENT = frozenset({9, 10})
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """The indexes of the cell formats (cellXfs) whose number format shows a percentage."""
+    try:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except KeyError:
+        return frozenset()
+    # A custom format shows a percentage when it has a % outside quoted text and escapes.
+    custom = {int(f.get("numFmtId", "-1")) for f in root.iter(f"{_MAIN}numFmt")
+              if "%" in _QUOTED.sub("", f.get("formatCode", ""))}
+    percent = _BUILTIN_PERCENT | custom
+    cell_formats = root.find(f"{_MAIN}cellXfs")
+    if cell_formats is None:
+        return frozenset()
+    return frozenset(index for index, xf in enumerate(cell_formats.iter(f"{_MAIN}xf"))
+                     if int(xf.get("numFmtId", "0")) in percent)
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    relation = next((s.get(_RELATIONSHIP) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None)
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target", "") for r in rels if r.get("Id") == relation), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number - 1
+
+
+def percent_cells(data: bytes, sheet: str) -> dict[int, set[int]]:
+    """Row → columns (0-based) of the sheet's cells styled as a percentage, for an xlsx file.
+
+    Only the styles are parsed; the sheet's XML is searched for cells of those styles alone,
+    and not at all when no style shows a percentage (most files). A file this cannot read
+    (another format, a damaged part) has none: calamine has already read its values."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            styles = _percent_styles(archive)
+            if not styles:
+                return {}
+            path = _sheet_path(archive, sheet)
+            if path is None:
+                return {}
+            xml = archive.read(path)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError):
+        return {}
+    # Excel, WPS, LibreOffice and openpyxl write the reference first: <c r="J4" s="3" t="n">.
+    pattern = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\ss="(?:' +
+                         b"|".join(str(style).encode() for style in sorted(styles)) + rb')"')
+    found: dict[int, set[int]] = {}
+    for match in pattern.finditer(xml):
+        found.setdefault(int(match.group(2)) - 1, set()).add(_column_number(match.group(1)))
+    return found
 
 
 CHUNK_ROWS = 512
@@ -463,11 +540,16 @@ def _data_rows(candidate: _Candidate, layout: Layout) -> Iterator[list[Row]]:
     first = positions[0]
     mapped = {column.index for column in layout.columns.values()}
     followers, anchors = _merge_maps(candidate.merged or [], candidate.header_index, mapped)
+    percent = {row: [c - offset for c in columns if c in mapped] for row, columns in candidate.percent.items()}
     anchor_values: dict[tuple[int, int], Any] = {}
     index = candidate.header_index
     chunk: list[Row] = []
     for cells in candidate.rest:
         index += 1
+        if percent and index in percent:
+            for position in percent[index]:
+                if 0 <= position < len(cells) and cells[position].__class__ in (float, int):
+                    cells[position] = Percentage(cells[position])
         if anchors:
             for col in anchors.get(index, ()):
                 anchor_values[(index, col)] = cells[col - offset] if 0 <= col - offset < len(cells) else ""
