@@ -481,6 +481,7 @@ def test_the_cap_counts_all_banks_and_is_inclusive() -> None:
     problem = verdict.problems[0]
     assert problem.detail["cap"] == Decimal("30000000.00") and problem.column == "loan_amount"
     assert "30,000,000.00" in problem.message_zh and "穗科规字〔2021〕2号" in problem.message_zh
+    assert "年度贷款总额" in problem.message_zh and "the enterprise's yearly total filed across all banks" in problem.message_en
     old = replace(ROW, disbursed_on=date(2017, 3, 1), maturity_on=date(2018, 3, 1))
     over_2015 = check(old, filed_on=date(2017, 3, 2), today=date(2017, 3, 2),
                       enterprise_total=Decimal("16000000.01"))

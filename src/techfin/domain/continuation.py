@@ -42,7 +42,6 @@ from enum import StrEnum
 
 from techfin.domain.lpr import LprTable
 from techfin.domain.policy import (
-    CapBasis,
     FilingReason,
     FilingVerdict,
     PoolPolicy,
@@ -288,11 +287,10 @@ def validate_continuation(loan: ContinuedLoan, request: ContinuationRequest,
                          "the enterprise's total across all banks is unknown; the cap was not checked",
                          {"cap": cap, "rule_set": policy.name}, Severity.WARNING, unknown=True))
         elif total + amount > cap:
-            basis_zh = "年度贷款总额" if policy.cap_basis is CapBasis.YEARLY_FILED_TOTAL else "贷款余额"
             add(_problem("continuation.enterprise_cap_exceeded", "new_amount",
-                         f"该企业在各合作银行的{basis_zh}{_money(total)}元加延续金额{_money(amount)}元，"
+                         f"该企业在各合作银行的{policy.cap_basis.label_zh}{_money(total)}元加延续金额{_money(amount)}元，"
                          f"超过单个企业上限{_money(cap)}元（{policy.cite()}）",
-                         f"the enterprise's {policy.cap_basis.value} across all banks, {_money(total)}, plus the "
+                         f"the enterprise's {policy.cap_basis.label_en} across all banks, {_money(total)}, plus the "
                          f"renewed {_money(amount)}, exceeds the cap of {_money(cap)} ({policy.name})",
                          {"enterprise_total": total, "new_amount": amount, "cap": cap,
                           "cap_basis": policy.cap_basis.value, "rule_set": policy.name}))

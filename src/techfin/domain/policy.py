@@ -120,6 +120,14 @@ class CapBasis(StrEnum):
     YEARLY_FILED_TOTAL = "yearly_filed_total"  # 单个企业年度贷款总额, all banks, calendar year [U]
     OUTSTANDING = "outstanding"  # principal outstanding on the disbursement date, all banks
 
+    @property
+    def label_zh(self) -> str:
+        return "年度贷款总额" if self is CapBasis.YEARLY_FILED_TOTAL else "贷款余额"
+
+    @property
+    def label_en(self) -> str:
+        return "yearly total filed" if self is CapBasis.YEARLY_FILED_TOTAL else "outstanding principal"
+
 
 class TierMethod(StrEnum):
     """How loan-amount bands give the city's share (穗金管规字〔2025〕1号; semantics [U])."""
@@ -1030,11 +1038,10 @@ def validate_filing(row: FilingInput, ctx: FilingContext) -> FilingVerdict:
                          "the enterprise's total across all banks is unknown; the per-enterprise cap was not checked",
                          {"cap": cap, "rule_set": policy.name}, Severity.WARNING, unknown=True))
         elif total + loan > cap:
-            basis_zh = "年度贷款总额" if policy.cap_basis is CapBasis.YEARLY_FILED_TOTAL else "贷款余额"
             add(_problem("filing.enterprise_cap_exceeded", "loan_amount",
-                         f"该企业在各合作银行的{basis_zh}{_money(total)}元加本笔{_money(loan)}元，"
+                         f"该企业在各合作银行的{policy.cap_basis.label_zh}{_money(total)}元加本笔{_money(loan)}元，"
                          f"超过单个企业上限{_money(cap)}元（{policy.cite()}）",
-                         f"the enterprise's {policy.cap_basis.value} across all banks, {_money(total)}, plus this "
+                         f"the enterprise's {policy.cap_basis.label_en} across all banks, {_money(total)}, plus this "
                          f"loan, {_money(loan)}, exceeds the cap of {_money(cap)} ({policy.name})",
                          {"enterprise_total": total, "loan_amount": loan, "cap": cap,
                           "cap_basis": policy.cap_basis.value, "rule_set": policy.name}))
