@@ -92,6 +92,22 @@ def test_a_rate_column_formatted_as_percentages_is_filed_as_shown(eligible: Any,
     assert [p["code"] for p in typed.problems] == ["filing.rate_looks_like_fraction"]
 
 
+def test_each_problem_of_a_row_is_said_once(eligible: Any, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    w = eligible
+    hp, ns = w.ent_huangpu, w.ent_nansha
+    batch = batch_create(actor=None, bank=w.bank_a, content=bank_file([
+        [1, "HT-201", hp.uscc, hp.name, "300万", 3000000, "2025-06-01", "2026-05-31", 3.45, "信用", "否"],
+        [2, "HT-202", ns.uscc, ns.name, 2000000, 2000000, "2025-06-02", "2026-06-01", 3.45, "信用", "否"],
+        [3, "HT-202", hp.uscc, hp.name, 1000000, 1000000, "2025-06-02", "2026-06-01", 3.45, "信用", "否"],
+    ]), filename="twice.xlsx", run_in_background=False)
+    report = batch_process(batch, today=TODAY)
+    said = {o.row_number: [p["code"] for p in o.problems] for o in report.outcomes if o.action == "rejected"}
+    # The unit in the amount, not also "credit amount required"; the duplicate, once, naming row 4.
+    assert said == {3: ["money.unit"], 5: ["row.duplicate"]}
+    assert "与第4行重复" in report.outcomes[2].problems[0]["message_zh"]
+
+
 def test_the_same_file_twice_changes_nothing(eligible: Any, settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
     w = eligible

@@ -321,9 +321,11 @@ def _check_row(row: FilingRow, world: _World, today: dt.date, seen: set[str],
     problems = list(row.errors)
     outcome = RowOutcome(row.row_number, contract_no, "rejected", problems=problems)
     if contract_no and contract_no in seen:
-        problems.append(cell_problem("filing.duplicate_contract", "contract_no",
-                                     f"借款合同编号 {contract_no} 在本次报送中重复",
-                                     f"contract {contract_no} appears twice in this filing"))
+        # A file's reader has already said so, naming the first row ("row.duplicate").
+        if not any(p["code"] == "row.duplicate" for p in problems):
+            problems.append(cell_problem("filing.duplicate_contract", "contract_no",
+                                         f"借款合同编号 {contract_no} 在本次报送中重复",
+                                         f"contract {contract_no} appears twice in this filing"))
         return outcome
     seen.add(contract_no)
     uscc = _text(values.get("uscc"))
@@ -383,7 +385,11 @@ def _check_row(row: FilingRow, world: _World, today: dt.date, seen: set[str],
     # With no enterprise on record, "eligibility unknown" and "total unknown" only repeat the
     # one problem already reported on the credit code.
     redundant = _UNKNOWN_ENTERPRISE_ECHOES if enterprise is None else frozenset()
-    problems.extend(_problem(reason) for reason in verdict.problems if reason.code not in redundant)
+    # A cell the reader could not read ("300万" for an amount) has its own error; the rules'
+    # "required and missing" on the same column would only repeat it.
+    unreadable = {p["column"] for p in row.errors} if row.errors else ()
+    problems.extend(_problem(reason) for reason in verdict.problems if reason.code not in redundant
+                    and not (reason.code == "filing.required" and reason.column in unreadable))
     if any(p["severity"] == Severity.ERROR.value for p in problems) or enterprise is None:
         return outcome
     status = FilingStatus.ACCEPTED if not problems else FilingStatus.SUBMITTED
