@@ -228,6 +228,12 @@ def test_header_variants(written: str, key: str) -> None:
     assert list(match.columns) == [key]
 
 
+def test_a_header_wrapped_in_its_cell_is_named_on_one_line() -> None:
+    match = match_headers(LOAN_SPEC, [(0, "借款合同\n编号"), (1, "放款\r\n金额（元）")])
+    assert {key: column.header for key, column in match.columns.items()} == {
+        "contract_no": "借款合同 编号", "loan_amount": "放款 金额（元）"}
+
+
 def test_unknown_header_is_reported_by_name_and_ignored() -> None:
     headers = ["序号", *HEADERS, "备注"]
     rows = [headers, [1, *loan_row(), "无"]]

@@ -210,7 +210,8 @@ def match_headers(spec: TemplateSpec, cells: Iterable[tuple[int, Any]]) -> Heade
     for index, value in cells:
         if is_blank(value):
             continue
-        header = show(value).strip()
+        # As shown in messages, on one line: a header wrapped in its cell (Alt+Enter) keeps a space.
+        header = " ".join(show(value).split())
         last_index = max(last_index, index)
         norm = normalise_header(header)
         # The report's header cell may also carry file-level messages after the title.
