@@ -31,8 +31,8 @@ import difflib
 import io
 import os
 import re
-import zipfile
 import xml.etree.ElementTree as ElementTree
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
