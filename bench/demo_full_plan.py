@@ -5,7 +5,8 @@ the rule set of the pool policy in force, as the filing service decides), then t
 
 Prints the published figures the full demo must keep (2025 case article: 13,281 enterprises,
 1506亿 lent by 2025-05-31, 176 compensations for 149 enterprises, NPL ratio 0.32%) next to the
-same plan drawn as if every enterprise were always eligible (what tests/demo check).
+same plan drawn as if every enterprise were always eligible (what tests/demo check), and what
+is filed after them, to the last month before `--as-of` (`techfin.demo.loans.last_period`).
 
   .venv/bin/python bench/demo_full_plan.py [--as-of YYYY-MM-DD] [--count N]
 """
@@ -33,7 +34,7 @@ def main() -> None:
     django.setup()
     from techfin.demo import reference
     from techfin.demo.claims import ARTICLE_DATE, candidates_from_plan, plan_claims
-    from techfin.demo.loans import LAST_MONTH, Borrower, draw_loans
+    from techfin.demo.loans import Borrower, draw_loans, last_period
     from techfin.demo.profiles import cast_characters, plan_profile
     from techfin.demo.services import plan_branches, plan_enterprises
     from techfin.domain import eligibility as pool
@@ -116,15 +117,18 @@ def main() -> None:
     # The branch names as the demo creates them, in the order plan_loans reads them.
     branches = {code: sorted(name for name, _district in names) for code, names in plan_branches().items()}
     lpr = load_lpr_table()
+    last = last_period(args.as_of)
+    assert last is not None
     for label, check in (("profiles' eligibility", eligible), ("always eligible", lambda _b, _d: True)):
         started = time.perf_counter()
         loans = draw_loans(seed=args.seed, borrowers=borrowers, banks=banks, eligible=check, book=book, lpr=lpr,
-                           branches=branches)
+                           last=last, branches=branches)
         to_may = [loan for loan in loans if loan.disbursed_on <= ARTICLE_DATE]
         amount = sum((loan.amount for loan in to_may), Decimal(0))
-        candidates = candidates_from_plan(loans, last=LAST_MONTH)
+        candidates = candidates_from_plan(loans, last=last)
         npl = sum((c.loss for c in candidates if c.default_on <= ARTICLE_DATE), Decimal(0))
-        npl_all = sum((c.loss for c in candidates), Decimal(0)) / sum((loan.amount for loan in loans), Decimal(0))
+        filed = [loan for loan in loans if loan.disbursed_on.replace(day=1) <= last]
+        npl_all = sum((c.loss for c in candidates), Decimal(0)) / sum((loan.amount for loan in filed), Decimal(0))
         claims = plan_claims(candidates, scale=args.count / 13_281, seed=args.seed, as_of=args.as_of)
         paid = [p for p in claims if p.pay_on <= ARTICLE_DATE and not p.short]
         to_2021 = {loan.borrower.enterprise_id for loan in loans if loan.disbursed_on <= dt.date(2021, 12, 31)}
@@ -135,9 +139,12 @@ def main() -> None:
               f"{len(to_may)} loans, {amount / Decimal(10) ** 8:.1f}亿 lent, average "
               f"{amount / len(to_may) / Decimal(10_000):.0f}万, "
               f"NPL {npl / amount:.2%} (defaulted principal / lent, defaults to then); "
-              f"NPL of all loans to 2025-12 {npl_all:.3%} (as tests/demo measure it)")
+              f"NPL of the loans filed to {last:%Y-%m} {npl_all:.3%}")
         print(f"  to 2021: {len(to_2021)} enterprises; 2024: {len({x.borrower.enterprise_id for x in year_2024})} "
               f"enterprises, {sum((x.amount for x in year_2024), Decimal(0)) / Decimal(10) ** 8:.1f}亿")
+        lent = {year: sum((x.amount for x in filed if x.disbursed_on.year == year), Decimal(0)) / Decimal(10) ** 8
+                for year in range(2025, last.year + 1)}
+        print("  lent (filed to " + f"{last:%Y-%m}): " + ", ".join(f"{y} {v:.1f}亿" for y, v in lent.items()))
         print(f"  claims paid by 2025-05-31: {len(paid)} for {len({p.candidate.enterprise_id for p in paid})} "
               f"enterprises; all claims {len(claims)}; loans by year "
               + str(dict(sorted(Counter(loan.disbursed_on.year for loan in loans).items()))))

@@ -16,11 +16,9 @@ from techfin.demo.claims import (
     choose_claims,
     plan_claims,
 )
-from techfin.demo.loans import LAST_MONTH, LoanPlan
+from techfin.demo.loans import LoanPlan
 from techfin.demo.services import ENTERPRISES_BY_SCALE
-from tests.demo.test_loans import _draw
-
-AS_OF = dt.date(2026, 12, 1)
+from tests.demo.test_loans import AS_OF, LAST, _draw
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +53,12 @@ def test_choose_claims_spreads_exactly() -> None:
 
 
 def test_full_scale_follows_the_published_shape(full: list[LoanPlan]) -> None:
-    candidates = candidates_from_plan(full, last=LAST_MONTH)
-    amount = sum((loan.amount for loan in full), Decimal(0))
-    npl = sum((c.loss for c in candidates), Decimal(0))
-    assert Decimal("0.0030") <= npl / amount <= Decimal("0.0035")  # 0.32%
+    candidates = candidates_from_plan(full, last=LAST)
+    # 0.32% by the article's date: of the principal lent by 2025-05-31, what had turned bad by then.
+    to_may = [loan for loan in full if loan.disbursed_on <= ARTICLE_DATE]
+    amount = sum((loan.amount for loan in to_may), Decimal(0))
+    npl = sum((c.loss for c in candidates_from_plan(to_may, last=ARTICLE_DATE.replace(day=1))), Decimal(0))
+    assert Decimal("0.0030") <= npl / amount <= Decimal("0.0035")
     plans = plan_claims(candidates, scale=1.0, seed=2025, as_of=AS_OF)
     assert _paid_by_article(plans) == (176, 149)
     assert sum(p.short for p in plans) == 3  # a few wait for budget
@@ -69,10 +69,12 @@ def test_full_scale_follows_the_published_shape(full: list[LoanPlan]) -> None:
     # Every later default is claimed too, at the stage the date allows.
     assert all(p.submit_on <= AS_OF for p in plans)
     assert len(plans) > 176
+    # Defaults of 2026 (to the demo's last month) among them.
+    assert any(p.candidate.default_on.year == 2026 for p in plans)
 
 
 def test_reduced_size_keeps_the_shape(full: list[LoanPlan]) -> None:
-    candidates = candidates_from_plan(full, last=LAST_MONTH)
+    candidates = candidates_from_plan(full, last=LAST)
     plans = plan_claims(candidates, scale=0.25, seed=2025, as_of=AS_OF)
     assert _paid_by_article(plans) == (44, 37)  # 176 × ¼, 149 × ¼
     small = plan_claims(candidates[:6], scale=150 / 13281, seed=2025, as_of=AS_OF)

@@ -1,7 +1,7 @@
 """`techfin demo`: deterministic, idempotent, a user of every role, loans filed through the service.
 
 Loading the small demo takes most of a minute (enterprises, profiles, loans and their monthly
-reports, all through the services), so one test loads it and checks it all.
+reports, all through the services), so one test loads it and checks it all, as of 2026-12-06.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.db.models import Max
 
 from techfin.accounts.models import Role, User
 from techfin.audit.models import AuditEvent
@@ -28,6 +28,7 @@ from techfin.filings.models import Filing, FilingStatus, LoanStatus, StatusRepor
 from techfin.filings.status import loans_missing_report
 
 pytestmark = pytest.mark.django_db
+AS_OF = dt.date(2026, 12, 6)
 
 
 def _counts() -> tuple[int, ...]:
@@ -37,7 +38,7 @@ def _counts() -> tuple[int, ...]:
 
 def test_demo_loads_its_plan_and_a_second_run_changes_nothing() -> None:
     out = io.StringIO()
-    call_command("demo", "--seed", "7", stdout=out)
+    call_command("demo", "--seed", "7", "--as-of", AS_OF.isoformat(), stdout=out)
     first = _counts()
     assert first[:2] == (11, 28)
     assert {u.role for u in User.objects.all()} == set(Role.values)
@@ -59,7 +60,7 @@ def test_demo_loads_its_plan_and_a_second_run_changes_nothing() -> None:
     _check_claims()
 
     again = io.StringIO()
-    call_command("demo", "--seed", "7", stdout=again)
+    call_command("demo", "--seed", "7", "--as-of", AS_OF.isoformat(), stdout=again)
     assert _counts() == first
     assert "nothing changed" in again.getvalue()
     assert verify_chain()[1] is None
@@ -89,18 +90,33 @@ def _check_loans(plan: list) -> None:  # type: ignore[type-arg]
     first_year = min(f.disbursed_on for f in filings)
     assert dt.date(2016, 2, 1) <= first_year <= dt.date(2018, 12, 31)
 
+    # Filed to the last month whose report deadline has passed: on 2026-12-06, October 2026
+    # (due 2026-11-10; November's is due 2026-12-10) — loans of every month of 2026 to then.
+    last = last_period(AS_OF)
+    assert last == dt.date(2026, 10, 1)
+    assert {f.disbursed_on.replace(day=1) for f in filings if f.disbursed_on.year == 2026} == {
+        dt.date(2026, month, 1) for month in range(1, 11)}
+    assert max(f.filed_on for f in filings) <= AS_OF
+
     # Monthly status: loans settle (most at maturity), a few go bad, and every open loan has
-    # its status for the newest month.
+    # its status for the newest months; none past its maturity is still normal with a balance.
     statuses = {f.loan_status for f in filings}
     assert LoanStatus.SETTLED in statuses and LoanStatus.NORMAL in statuses
+    latest = dict(StatusReport.objects.values_list("filing").annotate(Max("period")))
     for f in filings:
         if f.loan_status == LoanStatus.SETTLED:
             assert f.outstanding_principal == 0
-    last = last_period(timezone.localdate())
-    assert last is not None
-    assert not loans_missing_report(Filing.objects.all(), last).exists()
+        else:
+            assert latest[f.pk] == last, f
+        if f.maturity_on < last:
+            assert f.loan_status != LoanStatus.NORMAL, f
+    assert sum(1 for f in filings if dt.date(2026, 1, 1) <= f.maturity_on < last
+               and f.loan_status == LoanStatus.SETTLED) >= 20
+    for period in (add_months(last, -2), add_months(last, -1), last):  # the small demo's window
+        assert not loans_missing_report(Filing.objects.all(), period).exists()
     assert StatusReport.objects.filter(loan_status=LoanStatus.SETTLED).count() == sum(
         1 for f in filings if f.loan_status == LoanStatus.SETTLED)
+    assert StatusReport.objects.filter(period__gt=last).count() == 0
 
     # The published shape, loosely at this scale (the full-scale plan is checked in test_loans).
     figures = loan_figures()
@@ -113,14 +129,12 @@ def _check_loans(plan: list) -> None:  # type: ignore[type-arg]
 
 def _check_claims() -> None:
     """Every planned claim made through the services (each step audited), the books whole."""
-    from django.utils import timezone
-
     from techfin.compensation.models import Claim, Recovery
     from techfin.demo.claims import candidates_from_loans, plan_claims
     from techfin.ledger.checks import run_checks
 
     plans = plan_claims(candidates_from_loans(), scale=BORROWERS_BY_SCALE["small"] / 13281, seed=7,
-                        as_of=timezone.localdate())
+                        as_of=AS_OF)
     claims = list(Claim.objects.all())
     assert len(claims) == len(plans) >= 1
     assert {c.filing_id for c in claims} == {p.candidate.filing_id for p in plans}

@@ -1,5 +1,7 @@
 """The demo's loan plan follows the published figures at full scale (no database: the plan is
-drawn for the 13,281 planned enterprises as if every one were eligible when it asks)."""
+drawn for the 13,281 planned enterprises as if every one were eligible when it asks), as a demo
+loaded on 2026-12-06 draws it: the published figures are counted to their own dates, the later
+months carry 2025 on."""
 
 from __future__ import annotations
 
@@ -10,22 +12,35 @@ from decimal import Decimal
 import pytest
 
 from techfin.demo import reference
-from techfin.demo.loans import LAST_MONTH, Borrower, LoanPlan, draw_loans
+from techfin.demo.claims import ARTICLE_DATE, candidates_from_plan
+from techfin.demo.loans import (
+    YEAR_VOLUME_YI,
+    Borrower,
+    LoanPlan,
+    draw_loans,
+    last_period,
+    year_volume_yi,
+)
 from techfin.demo.profiles import pool_entry
 from techfin.demo.services import ENTERPRISES_BY_SCALE, plan_enterprises
 from techfin.domain.lpr import load_lpr_table
-from techfin.domain.policy import add_months, shipped_book
+from techfin.domain.policy import GuaranteeType, add_months, shipped_book
+from techfin.filings.status import report_due_date
 
 YI = Decimal(10) ** 8
 WAN = Decimal(10) ** 4
 BANKS = {code: dt.date.fromisoformat(joined) for code, _name, _short, _type, joined in reference.BANKS}
+AS_OF = dt.date(2026, 12, 6)
+# A week after November's end has not come: October is the last month filed (its report was due
+# on 2026-11-10; November's is due on 2026-12-10).
+LAST = dt.date(2026, 10, 1)
 
 
-def _draw(count: int, seed: int = 2025) -> list[LoanPlan]:
+def _draw(count: int, seed: int = 2025, last: dt.date = LAST) -> list[LoanPlan]:
     borrowers = [Borrower(n, spec.uscc, spec.name, pool_entry(uscc=spec.uscc, founded_on=spec.founded_on, seed=seed))
                  for n, spec in enumerate(plan_enterprises(count, seed))]
     return draw_loans(seed=seed, borrowers=borrowers, banks=BANKS, eligible=lambda _b, _d: True,
-                      book=shipped_book(), lpr=load_lpr_table())
+                      book=shipped_book(), lpr=load_lpr_table(), last=last)
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +93,11 @@ def test_full_scale_credit_rates_and_losses(full: list[LoanPlan]) -> None:
     assert 4 <= sum(short[2021]) / len(short[2021]) <= 5
     recent = short[2024] + short[2025]
     assert Decimal("3.40") <= sum(recent) / len(recent) <= Decimal("3.60")
-    # Non-performing: 0.32% of the principal lent.
-    bad = Decimal(0)
-    for loan in (loan for loan in full if loan.outcome == "default"):
-        npl = [s for s in loan.states(LAST_MONTH) if s.status == "non_performing"]
-        bad += npl[0].outstanding if npl else 0
-    assert 0.0022 <= bad / sum((loan.amount for loan in full), Decimal(0)) <= 0.0042
+    # Non-performing: 0.32% of the principal lent by the article's date (2025-05-31), the loans
+    # that had turned non-performing by then.
+    to_may = _until(full, ARTICLE_DATE)
+    bad = sum((c.loss for c in candidates_from_plan(to_may, last=ARTICLE_DATE.replace(day=1))), Decimal(0))
+    assert 0.0022 <= bad / sum((loan.amount for loan in to_may), Decimal(0)) <= 0.0042
 
 
 def test_every_loan_keeps_the_rules(full: list[LoanPlan]) -> None:
@@ -92,7 +106,7 @@ def test_every_loan_keeps_the_rules(full: list[LoanPlan]) -> None:
     contracts: set[tuple[str, str]] = set()
     for loan in full:
         policy = book.in_force(loan.disbursed_on)
-        assert BANKS[loan.bank] <= loan.disbursed_on <= LAST_MONTH.replace(day=31)
+        assert BANKS[loan.bank] <= loan.disbursed_on <= dt.date(LAST.year, 12, 31)  # whole years planned
         assert loan.disbursed_on < loan.maturity_on <= add_months(loan.disbursed_on, policy.max_term_months or 36)
         assert 0 < loan.amount <= loan.credit and loan.rate > 0
         rule = policy.mode_rule("bank")
@@ -107,7 +121,7 @@ def test_every_loan_keeps_the_rules(full: list[LoanPlan]) -> None:
 def test_monthly_states_follow_each_loan_to_its_end(full: list[LoanPlan]) -> None:
     for outcome in ("maturity", "prepaid", "late", "default"):
         loan = next(loan for loan in full if loan.outcome == outcome and loan.maturity_on < dt.date(2024, 1, 1))
-        states = loan.states(LAST_MONTH)
+        states = loan.states(LAST)
         assert states[0].period == loan.disbursed_on.replace(day=1)
         assert all(b.outstanding <= a.outstanding for a, b in zip(states, states[1:], strict=False))
         assert sum((s.repaid for s in states), Decimal(0)) == loan.amount - states[-1].outstanding
@@ -132,3 +146,79 @@ def test_demo_names_never_repeat_a_word() -> None:
     assert len(set(names)) == len(names)
     doubled = [n for n in names if any(w + w in n for w in reference.NAME_WORDS)]
     assert doubled == []
+
+
+def test_the_years_after_2025_carry_2025_on(full: list[LoanPlan]) -> None:
+    # Nothing is published after 2025: 2026 lends 2025's 333亿 grown by 2025's growth over 2024
+    # (333 / 312.69), under 穗金管规字〔2025〕1号, to enterprises already in the pool.
+    assert max(YEAR_VOLUME_YI) == 2025
+    assert year_volume_yi(2026) == pytest.approx(333 * 333 / 312.69)
+    assert year_volume_yi(2027) == pytest.approx(year_volume_yi(2026) * 333 / 312.69)
+    year = [loan for loan in full if loan.disbursed_on.year == 2026]
+    assert 0.93 * year_volume_yi(2026) <= sum((loan.amount for loan in year), Decimal(0)) / YI <= 1.07 * year_volume_yi(
+        2026)
+    assert 475 <= sum((loan.amount for loan in year), Decimal(0)) / len(year) / WAN <= 503
+    assert 5_600 <= len({loan.borrower.enterprise_id for loan in year}) <= 6_800
+    assert all(loan.borrower.pool_entry is not None and loan.borrower.pool_entry <= dt.date(2025, 5, 31)
+               for loan in year)
+    book = shipped_book()
+    assert {book.in_force(loan.disbursed_on).document.number for loan in year} == {"穗金管规字〔2025〕1号"}
+    rule = book.in_force(AS_OF).mode_rule("bank")
+    assert rule is not None and {loan.guarantee for loan in year} <= set(rule.guarantee_types)
+    assert GuaranteeType.CREDIT.value in {loan.guarantee for loan in year}
+    assert 0.1 <= sum(loan.policy_tool for loan in year) / len(year) <= 0.2
+    # Filed month by month to the last month: every month of 2026 to October has its loans.
+    filed = {loan.disbursed_on.replace(day=1) for loan in year if loan.disbursed_on < add_months(LAST, 1)}
+    assert filed == {dt.date(2026, month, 1) for month in range(1, 11)}
+
+
+def test_the_published_years_do_not_depend_on_the_demo_date(full: list[LoanPlan]) -> None:
+    # A demo loaded in 2025 draws the same loans to 2025 as one loaded in 2026 — months to
+    # 2025-12 read alike; a 2025 loan's end may differ, when an enterprise's default in 2026
+    # takes a 2026 loan along instead of it (`_cross_defaults`).
+    earlier = _draw(ENTERPRISES_BY_SCALE["full"], last=dt.date(2025, 12, 1))
+    later = [loan for loan in full if loan.disbursed_on.year <= 2025]
+    assert len(earlier) == len(later)
+    december = dt.date(2025, 12, 1)
+    assert [(loan.contract_no, loan.values(), loan.states(december)) for loan in earlier] == [
+        (loan.contract_no, loan.values(), loan.states(december)) for loan in later]
+    # Whole years are drawn: any day of 2026 plans the same loans.
+    assert _draw(2_000, last=dt.date(2026, 2, 1)) == _draw(2_000, last=LAST)
+
+
+def test_every_loan_is_followed_to_the_last_month(full: list[LoanPlan]) -> None:
+    # On 2026-12-06 October is the last month: a loan filed by then has its October state, or
+    # was settled before; none past its maturity is still normal with a balance.
+    assert last_period(AS_OF) == LAST
+    ends: dict[str, int] = defaultdict(int)
+    for loan in full:
+        if loan.disbursed_on >= add_months(LAST, 1):
+            assert loan.states(LAST) == []
+            continue
+        end = loan.states(LAST)[-1]
+        assert end.period == LAST or (end.status == "settled" and end.outstanding == 0), loan.contract_no
+        if loan.maturity_on < add_months(LAST, 1):
+            assert end.status != "normal", loan.contract_no
+            ends[end.status] += 1
+    # Loans that matured during 2026 settled, or went bad.
+    matured_2026 = [loan for loan in full if dt.date(2026, 1, 1) <= loan.maturity_on < add_months(LAST, 1)]
+    assert len(matured_2026) > 5_000
+    assert {loan.states(LAST)[-1].status for loan in matured_2026} == {"settled", "overdue", "non_performing"}
+    assert ends["settled"] > 50 * (ends["overdue"] + ends["non_performing"])
+
+
+@pytest.mark.django_db
+def test_every_month_past_its_report_deadline_is_filed() -> None:
+    # The demo files a month one to five days after its end (`_file_month`): by the demo's day,
+    # every month whose report deadline has passed (`report_due_date`) is filed, and nothing
+    # filed is dated after that day.
+    day = dt.date(2016, 4, 1)
+    while day <= dt.date(2028, 9, 1):
+        for n in (0, 5, 6, 9, 10, 11, 20):
+            on = day.replace(day=1) + dt.timedelta(days=n)
+            last = last_period(on)
+            assert last is not None
+            assert report_due_date(add_months(last, 1)) >= on, on
+            assert add_months(last, 1) + dt.timedelta(days=4) < on, on
+        day = add_months(day, 1)
+    assert last_period(dt.date(2016, 3, 6)) is None  # before the pool's first month was filed

@@ -1,5 +1,6 @@
-"""Demo loans (入池贷款): the 28 banks' loans of 2016–2025, filed month by month through
-`file_loans` and followed by monthly status reports through `report_statuses`.
+"""Demo loans (入池贷款): the 28 banks' loans from 2016-02 to the last complete month before the
+demo's date (`last_period`), filed month by month through `file_loans` and followed by monthly
+status reports through `report_statuses`.
 
 The plan follows the published figures (the pool's 500亿 report of January 2022 and the 2025 case
 article on Guangzhou's technology finance):
@@ -19,6 +20,16 @@ article on Guangzhou's technology finance):
 * non-performing ratio 0.32% of principal, 176 compensations for 149 enterprises: `_outcome` and
   `_cross_defaults` (an enterprise defaulting on one loan defaults on another open one with it).
 
+After 2025 nothing is published, so the demo carries 2025 on (`year_volume_yi`, `_of_year`):
+each later year lends 2025's volume grown by 2025's growth over 2024 (333 / 312.69, +6.5% a
+year: 354.6亿 in 2026), with 2025's credit ratio and rate spread, to enterprises already in the
+pool (none enters after 2025-05-31, `profiles.POOL_LAST_ENTRY`: the full demo's enterprises are
+the published 13,281), under the rules in force — 穗金管规字〔2025〕1号 for loans disbursed from
+2025-10-01 (its guarantee types and 政策工具 flag). Whole years are planned and filed up to the
+last month, so where the demo stops within a year changes no draw; the years to 2025 are drawn
+alike whatever the later years (but for the end of a few loans still open in a later year, which
+an enterprise's default then takes along: `_cross_defaults`).
+
 Every loan is eligible on its disbursement date (checked with the filing service's own
 `EligibilityOracle` while planning), within the enterprise's yearly cap across banks, filed
 a few days after the month's end (within the deadline), so every filing is accepted.
@@ -26,12 +37,16 @@ a few days after the month's end (within the deadline), so every filing is accep
 Status reports: every month in which something happens to a loan (an instalment repaid,
 settlement, each month overdue, the month it turns non-performing) and, for the last months
 (`REPORT_WINDOW`: 12 at full scale, 3 in the small demo), every open loan every month, so the
-newest months have no loan missing its report. A full monthly history of every loan (~15
-reports a loan) is left out: `report_statuses` compares each row with every earlier report of
-the loans in its call, which makes long histories slow to file.
+newest months have no loan missing its report. The last month is `last_period` of the demo's
+date: every month whose report deadline has passed is reported, a loan past its maturity is
+reported settled (or overdue and non-performing, for the ones that default, which the demo then
+claims: `techfin.demo.claims`). A full monthly history of every loan (~15 reports a loan) is
+left out: `report_statuses` compares each row with every earlier report of the loans in its
+call, which makes long histories slow to file.
 
-Deterministic for a seed and idempotent: a contract already filed with the same values, or a
-month already reported the same, is not sent again, so a second run writes nothing.
+Deterministic for a seed and the demo's date, and idempotent: a contract already filed with the
+same values, or a month already reported the same, is not sent again, so a second run writes
+nothing.
 """
 
 from __future__ import annotations
@@ -63,8 +78,8 @@ from techfin.filings.status import report_statuses
 T = TypeVar("T")
 WAN = Decimal(10_000)
 FULL_ENTERPRISES = 13_281
-LAST_MONTH = dt.date(2025, 12, 1)
 # 放款 per year in 亿元. 2025: 133亿 in January–May, so 1506亿 by 2025-05-31 (with MONTH_WEIGHTS).
+# Later years (not published): `year_volume_yi`.
 YEAR_VOLUME_YI: dict[int, float] = {2016: 16, 2017: 29, 2018: 57, 2019: 88, 2020: 118, 2021: 196,
                                     2022: 260, 2023: 296, 2024: 312.69, 2025: 333}
 AVERAGE_WAN = 489
@@ -102,6 +117,20 @@ BANK_WEIGHTS = {"ICBC": 8, "ABC": 6, "BOC": 6, "CCB": 8, "BOCOM": 4, "PSBC": 3, 
                 "GZCB": 7, "GRCB": 7, "DGB": 1, "GHB": 1, "NYB": 1, "BOB": 1, "BOS": 1, "CRB": 1, "CDB": 1,
                 "WEBANK": 1}
 MAIN_BANK_SHARE = 0.75
+
+
+def year_volume_yi(year: int) -> float:
+    """放款 of a year in 亿元: `YEAR_VOLUME_YI` to 2025; after it (not published), 2025's volume
+    grown each year by 2025's growth over 2024 (+6.5%)."""
+    last = max(YEAR_VOLUME_YI)
+    if year <= last:
+        return YEAR_VOLUME_YI[year]
+    return YEAR_VOLUME_YI[last] * (YEAR_VOLUME_YI[last] / YEAR_VOLUME_YI[last - 1]) ** (year - last)
+
+
+def _of_year(table: Mapping[int, float], year: int) -> float:
+    """A yearly parameter; a year after the table's last (not published) keeps the last year's."""
+    return table[min(year, max(table))]
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -242,7 +271,7 @@ def _yuan(wan: float) -> Decimal:
 
 def _rate(rng: random.Random, on: dt.date, months: int, lpr: LprTable) -> Decimal:
     base = BENCHMARK_1Y if on < FIRST_PUBLICATION else lpr.rate_on(on, "1y")
-    spread = RATE_SPREAD[on.year] + (0.25 if months > 12 else 0.0)
+    spread = _of_year(RATE_SPREAD, on.year) + (0.25 if months > 12 else 0.0)
     noise = rng.uniform(-0.9, 0.9) if on.year <= 2017 else rng.uniform(-0.4, 0.4)
     rate = max(2.5, float(base) + spread + noise)
     return Decimal(str(round(rate, 2))).quantize(Decimal("0.01"))
@@ -253,8 +282,9 @@ class _Planner:
 
     def __init__(self, *, seed: int, borrowers: Sequence[Borrower], banks: dict[str, dt.date],
                  branches: dict[str, list[str]], eligible: Callable[[Borrower, dt.date], bool],
-                 book: PolicyBook, lpr: LprTable) -> None:
+                 book: PolicyBook, lpr: LprTable, last: dt.date) -> None:
         self.seed = seed
+        self.last_year = last.year
         self.borrowers = borrowers
         self.scale = len(borrowers) / FULL_ENTERPRISES
         self.banks = banks
@@ -297,15 +327,15 @@ class _Planner:
             if borrower.pool_entry is None:
                 continue
             first = self.first_eligible(borrower, borrower.pool_entry, borrower.pool_entry + dt.timedelta(days=540))
-            if first is not None and first <= _month_end(LAST_MONTH):
+            if first is not None and first.year <= self.last_year:
                 entries[first.year].append((first, borrower))
         entered: list[Borrower] = []
         last_year: set[int] = set()
-        for year in sorted(YEAR_VOLUME_YI):
+        for year in range(POOL_FIRST_MONTH.year, self.last_year + 1):
             rng = self.rng(year)
             policy = self.book.find(dt.date(year, 6, 30))
             average = AVERAGE_WAN if policy is None or policy.enterprise_cap >= 3000 * WAN else AVERAGE_UNDER_2000_CAP
-            target = max(1, round(YEAR_VOLUME_YI[year] * 1e8 / (average * 1e4) * self.scale))
+            target = max(1, round(year_volume_yi(year) * 1e8 / (average * 1e4) * self.scale))
             new = sorted(entries.get(year, []), key=lambda item: (item[0], item[1].enterprise_id))
             this_year: dict[int, list[dt.date]] = defaultdict(list)
             for day, borrower in new:
@@ -387,7 +417,7 @@ class _Planner:
         self.count[eid] = ordinal
         self.year_total[(eid, day.year)] += wan
         amount = _yuan(wan)
-        ratio = CREDIT_RATIO[day.year]
+        ratio = _of_year(CREDIT_RATIO, day.year)
         extra = 0.0 if rng.random() < 0.3 else rng.uniform(0, 2 * (ratio - 1) / 0.7)
         credit = max(amount, _yuan(round(wan * (1 + extra) / 10) * 10))
         longest = policy.max_term_months or 36
@@ -436,25 +466,31 @@ class _Planner:
 
 
 def last_period(as_of: dt.date) -> dt.date | None:
-    """The newest month whose loans and reports are filed by `as_of` (a week after its end)."""
-    period = min(LAST_MONTH, as_of.replace(day=1))
+    """The newest month whose loans and reports are filed by `as_of` (a week after its end: the
+    demo's banks file one to five days after it), so every month whose report deadline (the 10th
+    of the following month in every shipped rule set, `report_due_date`) has passed is filed."""
+    period = as_of.replace(day=1)
     while period >= POOL_FIRST_MONTH and _month_end(period) + dt.timedelta(days=7) > as_of:
         period = (period - dt.timedelta(days=1)).replace(day=1)
     return period if period >= POOL_FIRST_MONTH else None
 
 
 def draw_loans(*, seed: int, borrowers: Sequence[Borrower], banks: dict[str, dt.date],
-               eligible: Callable[[Borrower, dt.date], bool], book: PolicyBook, lpr: LprTable,
+               eligible: Callable[[Borrower, dt.date], bool], book: PolicyBook, lpr: LprTable, last: dt.date,
                branches: dict[str, list[str]] | None = None) -> list[LoanPlan]:
     """The loans for these borrowers (pure): `banks` are the lenders' join dates by code,
-    `eligible` says whether a borrower may enter the pool on a day."""
+    `eligible` says whether a borrower may enter the pool on a day. Whole years are drawn up to
+    the year of `last` (the newest month to be filed, `last_period`): the loans after it are in
+    the plan, not filed yet."""
     return _Planner(seed=seed, borrowers=borrowers, banks=banks, branches=branches or {}, eligible=eligible,
-                    book=book, lpr=lpr).plan()
+                    book=book, lpr=lpr, last=last).plan()
 
 
-def plan_loans(*, seed: int, enterprises: Sequence[Enterprise], entries: dict[str, dt.date | None]) -> list[LoanPlan]:
+def plan_loans(*, seed: int, enterprises: Sequence[Enterprise], entries: dict[str, dt.date | None],
+               last: dt.date) -> list[LoanPlan]:
     """The loans of the demo for these enterprises (as loaded) and their pool entry days, each
-    eligible on its disbursement day by the filing service's own rules."""
+    eligible on its disbursement day by the filing service's own rules, drawn to the year of
+    `last` (`draw_loans`)."""
     banks = dict(Bank.objects.filter(code__in=BANK_WEIGHTS).values_list("code", "joined_on"))
     branches: dict[str, list[str]] = defaultdict(list)
     for code, name in Branch.objects.filter(bank__code__in=BANK_WEIGHTS).order_by("bank__code", "name") \
@@ -470,7 +506,7 @@ def plan_loans(*, seed: int, enterprises: Sequence[Enterprise], entries: dict[st
 
     borrowers = [Borrower(e.pk, e.uscc, e.name, entries.get(e.uscc)) for e in enterprises]
     return draw_loans(seed=seed, borrowers=borrowers, banks=banks, eligible=eligible, book=policy_set.book,
-                      lpr=policy_set.lpr, branches=dict(branches))
+                      lpr=policy_set.lpr, last=last, branches=dict(branches))
 
 
 def _status_values(state: MonthState) -> tuple[str, int, Decimal, Decimal]:

@@ -26,7 +26,7 @@ from techfin.demo.claims import (
     plan_claims,
     scale_of,
 )
-from techfin.demo.loans import file_demo_loans, plan_loans
+from techfin.demo.loans import file_demo_loans, last_period, plan_loans
 from techfin.demo.profiles import CHARACTERS, SHOWCASE, ProfilePlan, cast_characters, plan_profile, pool_entry
 from techfin.domain import uscc
 from techfin.enterprises import services as enterprise_services
@@ -270,7 +270,8 @@ def load_demo(*, scale: Scale = "small", seed: int = 2025, as_of: dt.date | None
     """Load the demo data set; safe to run again (it then changes nothing).
 
     Profiles are dated relative to `as_of` (default today), so a run in a later year adds that
-    year's indicators and registrations to the same enterprises.
+    year's indicators and registrations to the same enterprises; loans and their monthly status
+    reports run to the last complete month before it (`techfin.demo.loans.last_period`).
     """
     report = DemoReport()
     say = progress or (lambda _msg: None)
@@ -305,10 +306,14 @@ def _claims(report: DemoReport, borrowers: int, seed: int, as_of: dt.date, say: 
 
 def _loans(report: DemoReport, enterprises: list[Enterprise], seed: int, as_of: dt.date,
            say: Callable[[str], None], window: int) -> None:
-    """The banks' loans since 2016, filed month by month, and their monthly status reports."""
+    """The banks' loans since 2016, filed month by month to the last complete month before
+    `as_of` (`last_period`), and their monthly status reports."""
+    last = last_period(as_of)
+    if last is None:
+        return
     entries = {e.uscc: pool_entry(uscc=e.uscc, founded_on=e.founded_on, seed=seed)
                for e in enterprises if e.founded_on is not None}
-    loans = plan_loans(seed=seed, enterprises=enterprises, entries=entries)
+    loans = plan_loans(seed=seed, enterprises=enterprises, entries=entries, last=last)
     say(f"{len(loans)} loans planned")
     officers = {user.bank.code: user for user in User.objects.filter(role=Role.BANK, username__startswith="bank_")
                 .select_related("bank").order_by("username") if user.bank is not None}

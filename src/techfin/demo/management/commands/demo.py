@@ -1,7 +1,9 @@
-"""`techfin demo [--scale small|full] [--seed N]`: load the demo data and print the logins."""
+"""`techfin demo [--scale small|full] [--seed N] [--as-of YYYY-MM-DD]`: load the demo data and print
+the logins."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -16,9 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=["small", "full"], default="small")
         parser.add_argument("--seed", type=int, default=2025)
+        parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                            help="The demo's date (default today): loans and reports run to the last complete "
+                                 "month before it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = load_demo(scale=options["scale"], seed=options["seed"], progress=self.stdout.write)
+        report = load_demo(scale=options["scale"], seed=options["seed"], as_of=options["as_of"],
+                           progress=self.stdout.write)
         if report.created:
             made = ", ".join(f"{n} {kind}" for kind, n in sorted(report.created.items()))
             self.stdout.write(f"Created: {made}.")
