@@ -124,3 +124,17 @@ def test_rejected_rows_across_batches(lent: Any, client: Any) -> None:
     assert "放款金额超过授信金额" in both and "建设银行的错误" in both
     only_b = client.get(reverse("batch-errors") + f"?bank={w.bank_b.pk}").content.decode()
     assert "放款金额超过授信金额" not in only_b
+
+
+def test_the_bank_officers_home_shows_its_own_loans_in_the_pool(lent: Any, client: Any) -> None:
+    # Two loans of 300万元 each by bank A (bank B's loan is not its own): its figures, not the
+    # platform's bank or district counts.
+    w = lent
+    client.force_login(w.users["bank"])
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    cards = html.split('data-testid="bank-pool-figures"', 1)[1].split("</div>", 1)[0]
+    values = [v.strip() for v in cards.split('class="stat-value">')[1:]]
+    assert [v.split("<", 1)[0] for v in values] == ["2", "600.00", "600.00", "2", "0.00%", "0"]
+    assert "入池贷款（笔）" in cards and "放款金额（万元）" in cards and "不良率" in cards
+    client.force_login(w.users["manager"])
+    assert 'data-testid="bank-pool-figures"' not in client.get(reverse("home")).content.decode()

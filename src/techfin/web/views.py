@@ -23,6 +23,7 @@ from techfin.enterprises.queries import districts_for_user, enterprises_for_user
 from techfin.filings.models import AnomalyStatus, FilingStatus
 from techfin.filings.queries import anomalies_for_user, continuations_for_user, filings_for_user, review_queue
 from techfin.filings.status import loans_missing_report, report_due_date, report_period
+from techfin.stats.queries import build_filter, stats_scope, stats_summary
 
 
 @login_required
@@ -53,6 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role == Role.BANK:
         context["own_bank"] = user.bank
         context["own_branches"] = branches_for_user(user)[:20]
+        # The bank's own figures in the pool, from the statistics service (its summary tables),
+        # defined as on the dashboard: what a bank officer opens the platform to see.
+        context["pool"] = stats_summary(stats_scope(user, build_filter()))
     if user.role == Role.ENTERPRISE:
         context["own_enterprise"] = user.enterprise
     if user.role == Role.DISTRICT:
