@@ -509,6 +509,48 @@ def plan_loans(*, seed: int, enterprises: Sequence[Enterprise], entries: dict[st
                       lpr=policy_set.lpr, last=last, branches=dict(branches))
 
 
+def file_review_examples(*, as_of: dt.date, actors: dict[str, Any] | None = None) -> int:
+    """Three loans filed on the demo's date that wait in the fund manager's review queue (待审核),
+    one for each warning a bank's filing most often gets: the enterprise's short name instead of
+    its registered one, a rate typed as a fraction (0.0365 for 3.65%), a rate above four times the
+    1-year LPR (法释〔2020〕17号 art. 25). Each is a new loan, disbursed after the last filed month,
+    to a borrower of one of the newest accepted loans (three banks); not counted in the figures
+    until accepted. Returns how many were filed now (none on a second run)."""
+    actors = actors or {}
+    last = last_period(as_of)
+    if last is None:
+        return 0
+    first_day = _month_end(last) + dt.timedelta(days=1)
+    if first_day >= as_of:
+        return 0
+    recent: dict[str, Filing] = {}
+    for filing in (Filing.objects.filter(status=FilingStatus.ACCEPTED, disbursed_on__gte=last)
+                   .select_related("bank", "enterprise").order_by("-disbursed_on", "pk")):
+        recent.setdefault(filing.bank.code, filing)
+        if len(recent) == 3:
+            break
+    lpr = current_policy_set().lpr
+    waiting = 0
+    for n, (code, model) in enumerate(sorted(recent.items())):
+        disbursed = min(first_day + dt.timedelta(days=9 + 3 * n), as_of - dt.timedelta(days=1))
+        enterprise = model.enterprise
+        short = enterprise.name.removeprefix("广州").removeprefix("广东").removesuffix("股份有限公司").removesuffix("有限公司")
+        rate = [model.annual_rate, Decimal("0.0365"),
+                (lpr.rate_on(disbursed, "1y") * 4 + Decimal("1.5")) if lpr is not None else Decimal("16")][n]
+        values = {
+            "contract_no": f"{code}-R{as_of:%Y%m}-{n + 1}", "uscc": enterprise.uscc,
+            "enterprise_name": short if n == 0 else enterprise.name, "branch": None,
+            "credit_amount": Decimal("1000000.00"), "loan_amount": Decimal("1000000.00"),
+            "disbursed_on": disbursed, "maturity_on": add_months(disbursed, 12), "annual_rate": rate,
+            "guarantee_type": model.guarantee_type, "purpose": "流动资金", "first_loan": False,
+            "third_party": None, "third_party_share": None, "compensation_mode": None,
+            "policy_tool": False if disbursed >= RULES_2025 else None,
+        }
+        report = file_loans(actor=actors.get(code), bank=model.bank, today=as_of, rows=[FilingRow(2, values)])
+        waiting += sum(1 for o in report.outcomes if o.action == "created" and o.status == FilingStatus.SUBMITTED.value)
+    return waiting
+
+
 def _status_values(state: MonthState) -> tuple[str, int, Decimal, Decimal]:
     return (state.status, state.overdue_days, state.outstanding.quantize(Decimal("0.01")),
             state.repaid.quantize(Decimal("0.01")))

@@ -26,7 +26,7 @@ from techfin.demo.claims import (
     plan_claims,
     scale_of,
 )
-from techfin.demo.loans import file_demo_loans, last_period, plan_loans
+from techfin.demo.loans import file_demo_loans, file_review_examples, last_period, plan_loans
 from techfin.demo.profiles import CHARACTERS, SHOWCASE, ProfilePlan, cast_characters, plan_profile, pool_entry
 from techfin.domain import uscc
 from techfin.enterprises import services as enterprise_services
@@ -318,9 +318,11 @@ def _loans(report: DemoReport, enterprises: list[Enterprise], seed: int, as_of: 
     officers = {user.bank.code: user for user in User.objects.filter(role=Role.BANK, username__startswith="bank_")
                 .select_related("bank").order_by("username") if user.bank is not None}
     counts = file_demo_loans(loans=loans, as_of=as_of, actors=officers, say=say, window=window)
+    counts["loans waiting for review"] = file_review_examples(as_of=as_of, actors=officers)
     for kind, label in (("loans created", "loans"), ("status reports created", "status reports")):
         if counts.get(kind):
             report.count(label, counts[kind])
-    for kind in ("loans rejected", "loans amended", "status reports rejected", "status reports amended"):
+    for kind in ("loans waiting for review", "loans rejected", "loans amended", "status reports rejected",
+                 "status reports amended"):
         if counts.get(kind):
             report.count(kind, counts[kind])
