@@ -181,3 +181,13 @@ def test_to_money_of_grouped_text_equals_plain(value: Decimal) -> None:
     assert to_money(f"{amount:,}") == amount
     assert to_money(str(amount)) == amount
     assert abs(amount - value) <= Decimal("0.005")
+
+
+def test_grouped_prints_amounts_as_statements_do() -> None:
+    from techfin.domain.money import WAN, grouped
+
+    assert grouped(Decimal("1234567.8")) == "1,234,567.80"
+    assert grouped("0") == "0.00" and grouped(5) == "5.00"
+    assert grouped(Decimal("183100000"), unit=WAN) == "18,310.00"
+    assert grouped(Decimal("12345"), unit=WAN) == "1.23" and grouped(Decimal("12355"), unit=WAN) == "1.24"  # half up
+    assert grouped(Decimal("-90000.005")) == "-90,000.01"

@@ -49,6 +49,12 @@ def yuan_from_wan(wan: int | str | Decimal) -> Decimal:
     return (Decimal(wan) * WAN).quantize(FEN, context=_CONTEXT)
 
 
+def grouped(amount: Decimal | int | str, *, unit: Decimal = Decimal(1)) -> str:
+    """An amount as financial statements print it in both languages: grouped by thousands, two
+    places — "1,234,567.89"; in 万元 with ``unit=WAN``. Through Decimal, never a float."""
+    return f"{(Decimal(str(amount)) / unit).quantize(FEN, context=_CONTEXT):,.2f}"
+
+
 def to_money(value: Decimal | int | str | float) -> Decimal:
     """Read ``value`` as yuan, rounded half-up to the fen.
 

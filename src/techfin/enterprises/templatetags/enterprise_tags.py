@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from techfin.domain.money import grouped
 
 register = template.Library()
 
@@ -49,7 +50,7 @@ def money(value: Any) -> str:
     """Yuan to the fen, grouped by thousands (financial statements print it so in both languages)."""
     if value is None or value == "":
         return "—"
-    return f"{Decimal(value):,.2f}"
+    return grouped(value)
 
 
 @register.filter

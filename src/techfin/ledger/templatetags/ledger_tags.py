@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from techfin.domain.money import grouped
+
 register = template.Library()
 
 
@@ -15,10 +17,10 @@ def yuan(value: Any) -> str:
     """An amount with thousands separators and 2 places, in every language: "1,049,500.55".
 
     Django's Chinese number format has no grouping, and a ledger's seven-digit amounts are
-    misread without it. Decimal in, text out: never through a float."""
+    misread without it. Empty, not a dash, where there is no amount (a ledger's blank column)."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value):,.2f}"
+    return grouped(value)
 
 
 @register.filter

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import template
 
+from techfin.domain.money import WAN, grouped
+
 register = template.Library()
 
 
@@ -16,10 +18,9 @@ def yuan(value: Any) -> str:
     if value is None or value == "":
         return "—"
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        return grouped(value)
     except InvalidOperation:
         return str(value)
-    return f"{amount:,.2f}"
 
 
 @register.filter
@@ -27,7 +28,7 @@ def wan(value: Any) -> str:
     """Yuan shown in 万元, two places, grouped: 183100000 → "18,310.00"."""
     if value is None or value == "":
         return "—"
-    return f"{(Decimal(str(value)) / 10000).quantize(Decimal('0.01')):,.2f}"
+    return grouped(value, unit=WAN)
 
 
 @register.filter
