@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from techfin.audit.models import AuditEvent
-from techfin.filings.models import Filing, LoanStatus, StatusReport
+from techfin.filings.models import Filing, FilingBatch, LoanStatus, StatusReport
 from techfin.filings.services import FilingRow, file_loans
 from techfin.filings.status import loans_missing_report, report_due_date, report_statuses
 from tests.filings.conftest import TODAY, loan
@@ -96,12 +96,37 @@ def test_a_status_file_goes_through_the_batch_path(filed: Any, settings: Any, tm
     settings.MEDIA_ROOT = tmp_path
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["借款合同编号", "报送月份", "贷款状态", "逾期天数", "贷款余额(元)", "本月归还本金(元)"])
+    ws.append(["借款合同编号", "报送月份", "贷款状态", "逾期天数", "余额（元）", "本月还本"])  # as banks write them
     ws.append(["C-1", "2025年6月", "正常", 0, "3,000,000.00", 0])
     ws.append(["C-2", "2025-06", "逾期", None, "2,900,000", "100000"])
     path = tmp_path / "status.xlsx"
     wb.save(path)
     call_command("import-statuses", str(path), "--bank", "ICBC")
     out = capsys.readouterr().out
-    assert "rejected 1" in out and "status.overdue_days_missing" in out
+    assert "recorded 1, rejected 1" in out and "status.overdue_days_missing" in out
     assert StatusReport.objects.filter(filing__contract_no="C-1", period=dt.date(2025, 6, 1)).exists()
+    batch = FilingBatch.objects.get(kind="statuses")
+    assert (batch.accepted, batch.submitted, batch.rejected) == (1, 0, 1)  # one report recorded
+
+
+def test_a_loan_past_its_maturity_with_a_balance_cannot_be_normal(filed: Any) -> None:
+    # C-1 was lent 2025-06-01 and matures 2026-05-31: at the end of June 2026 an unpaid balance is
+    # overdue, whatever the bank's system still says; settled or overdue (with its days) is fine.
+    w = filed
+    june = dt.date(2026, 6, 1)
+    report = report_statuses(actor=None, bank=w.bank_a, today=dt.date(2026, 7, 5), rows=[
+        status("C-1", dt.date(2026, 5, 1), "normal", "3000000"),  # the month it matures: still due
+        status("C-1", june, "normal", "3000000", row=3),
+        status("C-2", june, "overdue", "3000000", days=30, row=4),
+    ])
+    problems = {o.row_number: [p["code"] for p in o.problems] for o in report.outcomes}
+    assert problems == {2: [], 3: ["status.normal_after_maturity"], 4: []}
+    message = report.outcomes[1].problems[0]["message_zh"]
+    assert "2026-05-31" in message and "项目延续" in message
+
+
+def test_overdue_days_may_be_written_with_their_unit(filed: Any) -> None:
+    from techfin.filings.status import STATUS_TEMPLATE
+
+    days = STATUS_TEMPLATE.column("overdue_days").parser
+    assert days("15天") == 15 and days("１５ 日") == 15 and days(15.0) == 15

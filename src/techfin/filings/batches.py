@@ -151,6 +151,9 @@ def _save_outcome(batch: FilingBatch, report: FilingReport, result: Any, errors:
     summary = report.summary()
     batch.rows = summary["rows"]
     batch.accepted, batch.submitted = (0, 0) if report.aborted else (summary["accepted"], summary["submitted"])
+    if batch.kind == BatchKind.STATUSES and not report.aborted:
+        # A status report is recorded as it comes (no review): "accepted" counts those recorded.
+        batch.accepted = sum(1 for o in report.outcomes if o.action in ("created", "amended"))
     batch.rejected, batch.unchanged = summary["rejected"], summary["unchanged"]
     batch.amended, batch.warnings = summary["amended"], summary["warnings"]
     batch.errors = [e.as_dict() for e in errors[:5000]]

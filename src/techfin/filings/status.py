@@ -23,6 +23,7 @@ from techfin.banks.models import Bank
 from techfin.filings.hooks import loans_changed
 from techfin.filings.models import Continuation, Filing, FilingStatus, LoanStatus, StatusReport
 from techfin.filings.policies import current_policy_set
+from techfin.filings.queries import with_continued_maturity
 from techfin.filings.services import FilingReport, FilingRow, RowOutcome, cell_problem
 from techfin.tabular import cells
 from techfin.tabular.cells import CellError, CellParser, Option
@@ -62,14 +63,14 @@ STATUS_TEMPLATE = TemplateSpec(
                aliases=("合同编号",), help_zh="已入池的本行合同", help_en="an accepted contract of the bank"),
         Column("period", "报送月份", "Month", month, required=True, aliases=("月份", "所属月份"), example="2025-06"),
         Column("loan_status", "贷款状态", "Loan status", STATUS, required=True, aliases=("状态",), example="正常"),
-        Column("overdue_days", "逾期天数", "Overdue days", cells.integer, aliases=("逾期天数(天)",),
+        Column("overdue_days", "逾期天数", "Overdue days", cells.days, aliases=("逾期天数(天)", "逾期天"),
                help_zh="逾期时必填，大于0", help_en="required when overdue, > 0"),
         Column("outstanding_principal", "贷款余额(元)", "Outstanding principal (yuan)", cells.money, required=True,
-               aliases=("贷款余额", "未偿本金", "本金余额"), example="2,500,000.00",
+               aliases=("贷款余额", "未偿本金", "本金余额", "余额", "剩余本金", "贷款本金余额"), example="2,500,000.00",
                help_zh="不超过放款金额，不高于上月余额；结清为0",
                help_en="≤ loan amount and ≤ last month's; 0 when settled"),
         Column("repaid_principal", "本月归还本金(元)", "Principal repaid this month (yuan)", cells.money,
-               aliases=("本月还本", "归还本金")),
+               aliases=("本月还本", "归还本金", "本月归还本金", "本月还款本金", "还本金额")),
     ),
 )
 
@@ -90,6 +91,9 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
     filings = {f.contract_no: f for f in Filing.objects.select_for_update().filter(
         bank=bank, contract_no__in=contracts, status=FilingStatus.ACCEPTED)}
     filings.update(_renewed_contracts(bank, contracts - filings.keys()))
+    # The maturity each loan runs to now: its last accepted continuation's (项目延续), else its own.
+    continued = dict(with_continued_maturity(Filing.objects.filter(pk__in=[f.pk for f in filings.values()]))
+                     .values_list("pk", "continued_to"))
     existing = {(r.filing_id, r.period): r for r in StatusReport.objects.filter(filing__in=filings.values())}
     # The months already reported, per loan: the "never rises" check looks up the month before.
     by_filing: dict[int, list[dt.date]] = defaultdict(list)
@@ -112,7 +116,7 @@ def report_statuses(*, actor: Any, bank: Bank, rows: Sequence[FilingRow], today:
                                              f"contract {contract_no} is not an accepted pool loan of this bank"))
         if outcome.problems or filing is None:
             continue
-        problems = _check(v, filing, today, existing, by_filing)
+        problems = _check(v, filing, continued.get(filing.pk) or filing.maturity_on, today, existing, by_filing)
         if problems:
             outcome.problems.extend(problems)
             continue
@@ -178,12 +182,21 @@ def _renewed_contracts(bank: Bank, contracts: set[str]) -> dict[str, Filing]:
             if pk in loans and loans[pk].status == FilingStatus.ACCEPTED}
 
 
-def _check(v: dict[str, Any], filing: Filing, today: dt.date, existing: dict[Any, StatusReport],
-           by_filing: dict[int, list[dt.date]]) -> list[dict[str, Any]]:
+def _check(v: dict[str, Any], filing: Filing, matures_on: dt.date, today: dt.date,
+           existing: dict[Any, StatusReport], by_filing: dict[int, list[dt.date]]) -> list[dict[str, Any]]:
     problems = []
     period: dt.date = v["period"]
     status, days = v["loan_status"], v.get("overdue_days") or 0
     outstanding: Decimal = v["outstanding_principal"]
+    if status == LoanStatus.NORMAL and outstanding > 0 and matures_on < _month_end(period):
+        # Principal unpaid after maturity is overdue by definition; a renewal is a continuation.
+        problems.append(_problem(
+            "status.normal_after_maturity", "loan_status",
+            f"贷款已于 {matures_on.isoformat()} 到期，{period:%Y-%m} 月末余额 {outstanding:,.2f} 元未结清，不能报正常："
+            f"请报逾期（填写逾期天数）或结清；展期续贷请先报送项目延续",
+            f"the loan matured on {matures_on.isoformat()} and {outstanding:,.2f} was still outstanding at the end of "
+            f"{period:%Y-%m}: it cannot be normal — report it overdue (with its days) or settled; a renewal is "
+            f"reported as a continuation first"))
     if period > today.replace(day=1):
         problems.append(_problem("status.future_month", "period", "报送月份不能晚于本月",
                                  "the month reported cannot be after the current month"))

@@ -384,6 +384,16 @@ def bounded(
     )
 
 
+def _days(value: Any) -> int:
+    if isinstance(value, str):
+        value = fold(value).removesuffix("天").removesuffix("日").rstrip()
+    return _integer(value)
+
+
+days = CellParser(_days, "integer", "天数，整数，如 15 或 15天", "a number of days, e.g. 15 (15天 is read too)")
+"""Whole days, written ``15``, ``"15天"`` or ``"１５ 日"``."""
+
+
 def positive(parser: CellParser) -> CellParser:
     """``parser`` whose value must be greater than zero (大于0)."""
     return bounded(parser, minimum=0, exclusive_minimum=True)

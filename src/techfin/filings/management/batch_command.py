@@ -40,10 +40,11 @@ class BatchFileCommand(BaseCommand):
         report = batch_process(batch, progress=self._progress)
         self.stdout.write("")
         counts = report.summary()
+        done = (f"recorded {batch.accepted}" if self.kind == BatchKind.STATUSES
+                else f"accepted {batch.accepted}, waiting for review {batch.submitted}")
         self.stdout.write(
-            f"Batch {batch.pk}: {counts['rows']} rows — accepted {batch.accepted}, waiting for review "
-            f"{batch.submitted}, rejected {counts['rejected']}, unchanged {counts['unchanged']} "
-            f"(amended {counts['amended']}), warnings {counts['warnings']}."
+            f"Batch {batch.pk}: {counts['rows']} rows — {done}, rejected {counts['rejected']}, unchanged "
+            f"{counts['unchanged']} (amended {counts['amended']}), warnings {counts['warnings']}."
         )
         for error in batch.errors[:20]:
             where = f"row {error['row']}" if error["row"] else "file"
