@@ -69,6 +69,23 @@ def test_budget_accounts_are_one_per_source_and_year(world: World, books: Books)
     assert_clean()
 
 
+def test_a_total_the_ledger_cannot_record_is_refused(books: Books) -> None:
+    # DECIMAL(16, 2) holds up to 99,999,999,999,999.99: a booking that would take an account's
+    # total past it is refused before the database stores a value it cannot read back (found by
+    # the API's schema fuzzing, funding a budget twice with the largest amount it accepts).
+    from techfin.domain.money import MAX_MONEY
+    from techfin.ledger.errors import TotalTooLarge
+
+    before = totals(books.city)
+    with pytest.raises(TotalTooLarge) as caught:
+        services.budget_allocate(actor=None, account=books.city, amount=MAX_MONEY, year=2025, key="too-much")
+    # The treasury it comes from, already debited 1,000,000.00 in the books, is the first to overflow.
+    assert "99,999,999,999,999.99" in caught.value.message_zh and books.treasury.code in caught.value.message_en
+    books.city.refresh_from_db()
+    assert totals(books.city) == before and not Transfer.objects.filter(key="too-much").exists()
+    assert_clean()
+
+
 def test_budget_allocate_checks_the_year_and_the_account(books: Books) -> None:
     with pytest.raises(InvalidLedgerInput, match="2025 budget, not 2026"):
         services.budget_allocate(actor=None, account=books.city, amount=D("1.00"), year=2026, key="wrong-year")

@@ -97,6 +97,22 @@ class CreditsExceedDebits(BalanceLimitExceeded):
         )
 
 
+class TotalTooLarge(LedgerError):
+    """A booking would take one of an account's running totals past what the ledger's columns
+    hold (DECIMAL(16, 2): `MAX_MONEY`): refused before the database would store a value it
+    cannot read back."""
+
+    code = "ledger.total_too_large"
+
+    def __init__(self, *, account: Account, total: Decimal, limit: Decimal) -> None:
+        self.account = account
+        super().__init__(
+            f"账户{account.code}（{account.name}）的累计金额将达{total:,.2f}元，超过可记录的上限{limit:,.2f}元",
+            f"account {account.code} ({account.name}) would total {total:,.2f}, above the {limit:,.2f} the ledger can "
+            f"record",
+        )
+
+
 class ConstraintViolated(LedgerError):
     """The database refused new balances that the services' own check let through. It never
     should happen; if it does, nothing was booked and ``techfin ledger check`` will say why."""

@@ -47,6 +47,7 @@ from techfin.ledger.errors import (
     LedgerError,
     NotPending,
     NotReversible,
+    TotalTooLarge,
     UnknownTransfer,
 )
 from techfin.ledger.models import (
@@ -396,6 +397,10 @@ def _limit_error(account: Account, change: _Deltas) -> LedgerError | None:
         net = change.posted_debits - change.posted_credits - change.pending_credits
         if room + net < 0:
             return CreditsExceedDebits(account=account, amount=-net, room=room)
+    for name, value in change.values().items():
+        total = getattr(account, name) + value
+        if total > MAX_MONEY:
+            return TotalTooLarge(account=account, total=total, limit=MAX_MONEY)
     return None
 
 
