@@ -61,6 +61,28 @@ def test_a_changed_row_is_an_amendment_with_before_and_after(eligible: Any) -> N
     assert verify_chain()[1] is None
 
 
+def test_a_corrected_file_uploaded_again(eligible: Any) -> None:
+    # The usual second upload: most rows as before, one corrected, one with a cell the reader
+    # could not read, one whose borrower changed. Only the changed filings are read whole; each
+    # row is judged as on its own.
+    w = eligible
+    hp, ns = w.ent_huangpu.uscc, w.ent_nansha.uscc
+    file_loans(actor=None, bank=w.bank_a, today=TODAY, rows=[
+        loan("C-1", hp), loan("C-2", ns, row=3), loan("C-3", hp, amount="1000000.00", row=4),
+        loan("C-4", ns, amount="1000000.00", row=5)])
+    unreadable = loan("C-3", hp, amount="1000000.00", row=4)
+    unreadable.errors.append({"code": "money.format", "column": "credit_amount", "severity": "error",
+                              "message_zh": "「一百万」不是金额", "message_en": "'一百万' is not an amount"})
+    again = file_loans(actor=None, bank=w.bank_a, today=TODAY, rows=[
+        loan("C-1", hp), loan("C-2", ns, amount="2000000.00", row=3), unreadable,
+        loan("C-4", hp, amount="1000000.00", row=5)])
+    assert [o.action for o in again.outcomes] == ["unchanged", "amended", "rejected", "rejected"]
+    assert codes(again.outcomes[2]) == {"money.format"}
+    assert codes(again.outcomes[3]) == {"filing.enterprise_changed"}
+    assert Filing.objects.get(bank=w.bank_a, contract_no="C-2").loan_amount == Decimal("2000000.00")
+    assert Filing.objects.get(bank=w.bank_a, contract_no="C-3").loan_amount == Decimal("1000000.00")
+
+
 def test_the_cap_counts_every_bank(eligible: Any) -> None:
     """单个企业年度贷款总额 ≤3000万 across all banks: a cap per bank alone would let this through."""
     w = eligible

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F
@@ -158,6 +158,15 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+class _Filed(NamedTuple):
+    """A filed contract as far as recognising an unchanged row needs."""
+
+    pk: int
+    enterprise_id: int
+    fingerprint: str
+    status: str
+
+
 class _World:
     """What checking a set of rows needs, read in bulk inside the transaction."""
 
@@ -172,14 +181,28 @@ class _World:
             e.uscc: e for e in Enterprise.objects.select_for_update().filter(uscc__in=codes).order_by("pk")
         }
         self.oracle = EligibilityOracle(self.enterprises.values())
-        # The bank's contract numbers (two columns, no objects) say which rows are filed already;
-        # only those filings are read whole. A query naming 100,000 contracts costs more.
+        # The bank's filings, a few columns each (no objects), say which rows are filed already and
+        # which of those are unchanged (the fingerprint): a file uploaded again after correcting a
+        # few rows is mostly unchanged. Only the filings the file changes are read whole. A query
+        # naming 100,000 contracts costs more than reading the bank's.
         contracts = {_text(r.values.get("contract_no")) for r in rows}
-        filed = [pk for contract_no, pk in Filing.objects.filter(bank=bank).values_list("contract_no", "pk")
-                 .iterator(chunk_size=10_000) if contract_no in contracts]
-        self.existing: dict[str, Filing] = {}
-        for first in range(0, len(filed), EXISTING_BATCH):
-            self.existing.update((f.contract_no, f) for f in Filing.objects.filter(pk__in=filed[first:first + EXISTING_BATCH]))
+        self.existing: dict[str, Filing | _Filed] = {
+            contract_no: _Filed(pk, enterprise_id, fingerprint, status)
+            for contract_no, pk, enterprise_id, fingerprint, status in Filing.objects.filter(bank=bank).values_list(
+                "contract_no", "pk", "enterprise_id", "fingerprint", "status").iterator(chunk_size=10_000)
+            if contract_no in contracts}
+        self.fingerprints: dict[str, str] = {}  # a filed contract's row (its first) → its fingerprint
+        changed = []
+        for row in rows:
+            contract_no = _text(row.values.get("contract_no"))
+            filed = self.existing.get(contract_no)
+            if filed is None or contract_no in self.fingerprints:
+                continue
+            fingerprint = self.fingerprints[contract_no] = _fingerprint(row.values)
+            if fingerprint != filed.fingerprint or row.errors:
+                changed.append(filed.pk)
+        for first in range(0, len(changed), EXISTING_BATCH):
+            self.existing.update((f.contract_no, f) for f in Filing.objects.filter(pk__in=changed[first:first + EXISTING_BATCH]))
         self.renamed = renamed_contracts(bank.pk, contracts - self.existing.keys())
         # Branches and third parties are read only when a row names one.
         named_branch = any(r.values.get("branch") for r in rows)
@@ -202,6 +225,13 @@ class _World:
         for enterprise_id, starts_on, amount in continuation_cap_amounts(ids):
             if (key := self.cap_key(starts_on)) != OUTSTANDING:
                 self.totals[(enterprise_id, key)] += amount
+
+    def whole(self, contract_no: str) -> Filing:
+        """The filed contract as a whole `Filing` (read now if only its few columns were)."""
+        found = self.existing[contract_no]
+        if not isinstance(found, Filing):
+            found = self.existing[contract_no] = Filing.objects.get(pk=found.pk)
+        return found
 
     def cap_key(self, disbursed_on: dt.date) -> Any:
         """Which total a loan counts in: its calendar year under the yearly basis (年度贷款总额),
@@ -356,10 +386,12 @@ def _check_row(row: FilingRow, world: _World, today: dt.date, seen: set[str],
         problems.append(cell_problem("filing.enterprise_changed", "uscc",
                                      "已报送合同的借款企业不能更改，请撤回后重新报送",
                                      "the borrower of a filed contract cannot change; withdraw it and file anew"))
-    fingerprint = _fingerprint(values)
+    fingerprint = world.fingerprints.get(contract_no) or _fingerprint(values)
     if existing is not None and existing.fingerprint == fingerprint and not problems:
         outcome.action, outcome.status, outcome.filing_id = "unchanged", existing.status, existing.pk
         return outcome
+    if existing is not None:
+        existing = world.whole(contract_no)
     filing_input = _filing_input(values)
     disbursed_on = values.get("disbursed_on")
     policy = world.policy_set.book.find(disbursed_on) if disbursed_on else None
