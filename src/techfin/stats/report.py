@@ -18,16 +18,16 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from techfin.domain.money import WAN, grouped
 from techfin.stats.awards import bank_awards_for_year
 from techfin.stats.queries import StatsFilter, stats_breakdown, stats_summary, stats_yearly
 
 YI = Decimal(100_000_000)
-WAN = Decimal(10_000)
 
 
 def yi(amount: Decimal | None) -> str:
     """An amount in yuan as 亿元 with two decimals (518.10)."""
-    return "—" if amount is None else f"{(amount / YI).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+    return "—" if amount is None else grouped(amount, unit=YI)
 
 
 def wan(amount: Decimal | None) -> str:
@@ -40,7 +40,7 @@ def pct(ratio: Decimal | None) -> str:
 
 def wan2(amount: Decimal | None) -> str:
     """An amount in yuan as 万元 with two decimals (compensations are small beside the loans)."""
-    return "—" if amount is None else f"{(amount / WAN).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+    return "—" if amount is None else grouped(amount, unit=WAN)
 
 
 def lever(value: Decimal | None) -> str:

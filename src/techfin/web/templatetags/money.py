@@ -1,14 +1,16 @@
 """`{{ amount|yuan }}`: money as 1,234,567.89 in every language (Decimal, exact to the fen);
-`{{ amount|wan }}` in 万元 (10,000 yuan) with two places; `{{ ratio|percent }}` a ratio as 0.33%."""
+`{{ amount|wan }}` in 万元 (10,000 yuan) with two places and `{{ ratio|percent }}` a ratio as 0.33%,
+as the annual report writes them (`techfin.stats.report`)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 from django import template
 
-from techfin.domain.money import WAN, grouped
+from techfin.domain.money import grouped
+from techfin.stats.report import pct, wan2
 
 register = template.Library()
 
@@ -23,17 +25,6 @@ def yuan(value: Any) -> str:
         return str(value)
 
 
-@register.filter
-def wan(value: Any) -> str:
-    """Yuan shown in 万元, two places, grouped: 183100000 → "18,310.00"."""
-    if value is None or value == "":
-        return "—"
-    return grouped(value, unit=WAN)
-
-
-@register.filter
-def percent(value: Any) -> str:
-    """A ratio as a percentage, two places: 0.003290 → "0.33%"."""
-    if value is None or value == "":
-        return "—"
-    return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.01'))}%"
+# The annual report's formatters, for pages: one wording of 万元 and of percentages everywhere.
+register.filter("wan", wan2)
+register.filter("percent", pct)
