@@ -39,6 +39,7 @@ from enum import StrEnum
 from itertools import chain
 from typing import IO, Any
 
+from openpyxl.utils.cell import column_index_from_string
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from techfin.tabular.cells import Percentage, is_blank, show
@@ -496,13 +497,6 @@ def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number - 1
-
-
 def percent_cells(data: bytes, sheet: str) -> dict[int, set[int]]:
     """Row → columns (0-based) of the sheet's cells styled as a percentage, for an xlsx file.
 
@@ -525,7 +519,7 @@ def percent_cells(data: bytes, sheet: str) -> dict[int, set[int]]:
                          b"|".join(str(style).encode() for style in sorted(styles)) + rb')"')
     found: dict[int, set[int]] = {}
     for match in pattern.finditer(xml):
-        found.setdefault(int(match.group(2)) - 1, set()).add(_column_number(match.group(1)))
+        found.setdefault(int(match.group(2)) - 1, set()).add(column_index_from_string(match.group(1).decode()) - 1)
     return found
 
 
